@@ -1,0 +1,306 @@
+/**
+ * Word segmentation equivalent to Lucene's StandardTokenizer (Unicode UAX #29 word boundaries).
+ *
+ * Two implementations that produce identical tokens:
+ * - {@link segmenterTokenize}: the reference, built on `Intl.Segmenter(…, {granularity: 'word'})` (ICU);
+ * - {@link standardTokenize}: a hand-written scanner for Latin-1 text (U+0000–U+00FF except the soft
+ *   hyphen U+00AD) that hands every stretch containing another character, cut at ASCII whitespace, to
+ *   the reference. Cutting at whitespace is exact: UAX #29 always breaks before a whitespace character
+ *   and after one that is followed by a Latin-1 character (no rule looks across whitespace, and a
+ *   Latin-1 character is never Extend/Format, so WB4 cannot glue it to the space).
+ *
+ * Lucene behaviour reproduced on top of ICU's segments:
+ * - only word-like segments (letters, numbers, ideographs, kana) are tokens; a segment made only of
+ *   ExtendNumLet characters (`__`) is dropped, as Lucene's grammar needs a letter or digit;
+ * - every Han ideograph and every Hiragana character is its own token (ICU groups them into dictionary
+ *   words); Katakana runs stay whole (ICU's dictionary may split them; adjacent pieces are re-joined);
+ *   a Han character inside a segment that ICU does not call word-like (e.g. `々`) is still a token;
+ * - adjacent word-like segments that UAX #29 itself would not separate (ICU's dictionary splits of
+ *   Hangul+Latin such as `한국어abc`, and runs of Thai/Lao/Khmer/Myanmar words, which Lucene keeps as one
+ *   token) are re-joined;
+ * - tokens longer than 255 UTF-16 units are split every 255 units (StandardTokenizer's default
+ *   max token length; Lucene re-scans the remainder with its grammar, we simply cut).
+ *
+ * Known divergences from Lucene's JFlex grammar (none of them occurs in English prose):
+ * - emoji: Lucene (8+) emits emoji sequences as `<EMOJI>` tokens; ICU does not call them word-like, so
+ *   they are dropped here;
+ * - Unicode version: Lucene's grammar is generated from an older Unicode release than Node's ICU, so
+ *   characters assigned or re-classified since then may be treated differently;
+ * - a token cut at 255 units whose remainder starts with a joining punctuation mark keeps that mark
+ *   (Lucene would drop it when re-scanning);
+ * - a Hangul syllable run directly followed by a Latin letter or digit is one token in both, but Lucene
+ *   does not bigram it in CJK analysis (see `cjk-bigrams`).
+ */
+import { CharacterClass, characterClassOf } from './characters.js';
+
+/** StandardTokenizer's default maximum token length in UTF-16 code units; longer tokens are split. */
+export const MAX_TOKEN_LENGTH = 255;
+
+// ---------------------------------------------------------------------------------------------
+// Latin-1 scanner classes (UAX #29 Word_Break property values of U+0000–U+00FF).
+const OTHER = 0;
+const LETTER = 1; // ALetter
+const DIGIT = 2; // Numeric
+const MID_LETTER = 3; // MidLetter: ':' and '·'
+const MID_NUMBER = 4; // MidNum: ',' and ';'
+const MID_NUMBER_LETTER = 5; // MidNumLet and Single_Quote: '.' and "'"
+const EXTEND_NUMBER_LETTER = 6; // ExtendNumLet: '_'
+const SLOW = 7; // not handled by the scanner (everything ≥ U+0100, and U+00AD which is Format)
+
+const latinClasses = new Uint8Array(0x100);
+for (let c = 0x41; c <= 0x5a; c++) latinClasses[c] = LETTER;
+for (let c = 0x61; c <= 0x7a; c++) latinClasses[c] = LETTER;
+for (let c = 0x30; c <= 0x39; c++) latinClasses[c] = DIGIT;
+for (let c = 0xc0; c <= 0xff; c++) latinClasses[c] = LETTER;
+latinClasses[0xd7] = OTHER; // ×
+latinClasses[0xf7] = OTHER; // ÷
+latinClasses[0xaa] = LETTER; // ª
+latinClasses[0xb5] = LETTER; // µ
+latinClasses[0xba] = LETTER; // º
+latinClasses[0xb8] = LETTER; // ¸ cedilla: ALetter in Node 20's ICU (Unicode 15), Other in older Unicode
+latinClasses[0x3a] = MID_LETTER; // :
+latinClasses[0xb7] = MID_LETTER; // ·
+latinClasses[0x2c] = MID_NUMBER; // ,
+latinClasses[0x3b] = MID_NUMBER; // ;
+latinClasses[0x2e] = MID_NUMBER_LETTER; // .
+latinClasses[0x27] = MID_NUMBER_LETTER; // '
+latinClasses[0x5f] = EXTEND_NUMBER_LETTER; // _
+latinClasses[0xad] = SLOW; // soft hyphen (Format: WB4 makes it transparent)
+
+function isCutWhitespace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+}
+
+function pushToken(text: string, start: number, end: number, out: string[]): void {
+  if (end - start <= MAX_TOKEN_LENGTH) {
+    out.push(text.slice(start, end));
+    return;
+  }
+  for (let piece = start; piece < end; piece += MAX_TOKEN_LENGTH) {
+    out.push(text.slice(piece, Math.min(piece + MAX_TOKEN_LENGTH, end)));
+  }
+}
+
+/** Scans text[start, end), all of whose characters are scanner-classed (< U+0100, not U+00AD). */
+function scanLatin(text: string, start: number, end: number, out: string[]): void {
+  let index = start;
+  while (index < end) {
+    let characterClass = latinClasses[text.charCodeAt(index)];
+    if (characterClass !== LETTER && characterClass !== DIGIT && characterClass !== EXTEND_NUMBER_LETTER) {
+      index++;
+      continue;
+    }
+    const tokenStart = index;
+    let hasCore = false;
+    for (;;) {
+      // A run of letters, digits and '_' never breaks (WB5, WB8, WB9, WB10, WB13a, WB13b).
+      while (
+        index < end &&
+        ((characterClass = latinClasses[text.charCodeAt(index)]) === LETTER ||
+          characterClass === DIGIT ||
+          characterClass === EXTEND_NUMBER_LETTER)
+      ) {
+        if (characterClass !== EXTEND_NUMBER_LETTER) hasCore = true;
+        index++;
+      }
+      // A single middle character joins when both neighbours qualify (WB6/WB7, WB11/WB12).
+      if (index + 1 < end) {
+        const middle = latinClasses[text.charCodeAt(index)];
+        if (middle >= MID_LETTER && middle <= MID_NUMBER_LETTER) {
+          const before = latinClasses[text.charCodeAt(index - 1)];
+          const after = latinClasses[text.charCodeAt(index + 1)];
+          if (
+            (before === LETTER && after === LETTER && middle !== MID_NUMBER) ||
+            (before === DIGIT && after === DIGIT && middle !== MID_LETTER)
+          ) {
+            index += 2;
+            continue;
+          }
+        }
+      }
+      break;
+    }
+    if (hasCore) pushToken(text, tokenStart, index, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intl.Segmenter path.
+
+const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
+
+const TOKEN_WORD = 1; // letters / digits (ALetter, Hebrew, Numeric, Hangul …)
+const TOKEN_SOUTH_EAST_ASIAN = 2;
+const TOKEN_KATAKANA = 3;
+const TOKEN_SINGLE = 4; // one Han or Hiragana character (+ attached marks); never joined
+
+function isExtendNumberLetter(code: number): boolean {
+  return (
+    code === 0x5f ||
+    code === 0x202f ||
+    code === 0x203f ||
+    code === 0x2040 ||
+    code === 0x2054 ||
+    code === 0xfe33 ||
+    code === 0xfe34 ||
+    (code >= 0xfe4d && code <= 0xfe4f) ||
+    code === 0xff3f
+  );
+}
+
+/** Token ranges collected from ICU segments, re-joined where Lucene keeps one token. */
+class RangeCollector {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  private lastKind = 0;
+  private lastEnd = -1;
+
+  add(start: number, end: number, kind: number): void {
+    if (
+      start === this.lastEnd &&
+      kind === this.lastKind &&
+      (kind === TOKEN_WORD || kind === TOKEN_SOUTH_EAST_ASIAN || kind === TOKEN_KATAKANA)
+    ) {
+      this.ends[this.ends.length - 1] = end;
+    } else {
+      this.starts.push(start);
+      this.ends.push(end);
+      this.lastKind = kind;
+    }
+    this.lastEnd = end;
+  }
+
+  /** Attaches a combining mark directly after the last token to it. */
+  attach(start: number, end: number): void {
+    if (start === this.lastEnd && this.ends.length > 0) {
+      this.ends[this.ends.length - 1] = end;
+      this.lastEnd = end;
+    }
+  }
+}
+
+function hasCjkCharacter(segment: string): boolean {
+  for (let index = 0; index < segment.length; index++) {
+    const code = segment.charCodeAt(index);
+    if (code >= 0x2e80) {
+      const characterClass = characterClassOf(segment.codePointAt(index)!);
+      if (
+        characterClass === CharacterClass.Han ||
+        characterClass === CharacterClass.Hiragana ||
+        characterClass === CharacterClass.Katakana
+      ) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+function collectSegment(segment: string, offset: number, isWordLike: boolean, collector: RangeCollector): void {
+  if (!hasCjkCharacter(segment)) {
+    if (!isWordLike) return;
+    let onlyExtendNumberLetter = true;
+    for (let index = 0; index < segment.length; index++) {
+      const code = segment.charCodeAt(index);
+      if (!isExtendNumberLetter(code) && characterClassOf(code) !== CharacterClass.Extend) {
+        onlyExtendNumberLetter = false;
+        break;
+      }
+    }
+    if (onlyExtendNumberLetter) return;
+    const first = characterClassOf(segment.codePointAt(0)!);
+    collector.add(
+      offset,
+      offset + segment.length,
+      first === CharacterClass.SouthEastAsian ? TOKEN_SOUTH_EAST_ASIAN : TOKEN_WORD,
+    );
+    return;
+  }
+  // A segment with Han / kana: one token per Han or Hiragana character, Katakana runs whole.
+  let index = 0;
+  while (index < segment.length) {
+    const codePoint = segment.codePointAt(index)!;
+    const width = codePoint > 0xffff ? 2 : 1;
+    const start = offset + index;
+    const characterClass = characterClassOf(codePoint);
+    if (characterClass === CharacterClass.Han || characterClass === CharacterClass.Hiragana) {
+      collector.add(start, start + width, TOKEN_SINGLE);
+    } else if (characterClass === CharacterClass.Katakana) {
+      collector.add(start, start + width, TOKEN_KATAKANA);
+    } else if (characterClass === CharacterClass.Extend) {
+      collector.attach(start, start + width);
+    } else if (isWordLike) {
+      collector.add(start, start + width, TOKEN_WORD);
+    }
+    index += width;
+  }
+}
+
+function segmentInto(text: string, start: number, end: number, out: string[]): void {
+  const part = start === 0 && end === text.length ? text : text.slice(start, end);
+  const collector = new RangeCollector();
+  for (const segment of wordSegmenter.segment(part)) {
+    const value = segment.segment;
+    if (segment.isWordLike === true) {
+      collectSegment(value, segment.index, true, collector);
+    } else if (value.charCodeAt(0) >= 0x2e80 || value.length > 1) {
+      // Non-word segments only matter when they hold a Han/kana character (e.g. 々).
+      collectSegment(value, segment.index, false, collector);
+    }
+  }
+  const { starts, ends } = collector;
+  for (let index = 0; index < starts.length; index++) pushToken(part, starts[index], ends[index], out);
+}
+
+/**
+ * Lucene StandardTokenizer word segmentation computed with `Intl.Segmenter` only (the reference
+ * implementation; {@link standardTokenize} gives the same tokens faster).
+ *
+ * @example
+ * ```ts
+ * segmenterTokenize("U.S.A. can't pay 1,000 e-mail"); // ['U.S.A', "can't", 'pay', '1,000', 'e', 'mail']
+ * ```
+ */
+export function segmenterTokenize(text: string): string[] {
+  const out: string[] = [];
+  if (text.length > 0) segmentInto(text, 0, text.length, out);
+  return out;
+}
+
+/**
+ * Splits text into words exactly like Lucene's StandardTokenizer (UAX #29 word boundaries; each Han
+ * ideograph and Hiragana character alone; tokens cut at 255 UTF-16 units). Case is kept.
+ * Latin-1 text is scanned by a hand-written state machine; other stretches go through
+ * `Intl.Segmenter`.
+ *
+ * @example
+ * ```ts
+ * standardTokenize('The U.S.A. costs 3.14, foo_bar e-mail'); // ['The', 'U.S.A', 'costs', '3.14', 'foo_bar', 'e', 'mail']
+ * standardTokenize('中文テスト');                               // ['中', '文', 'テスト']
+ * ```
+ */
+export function standardTokenize(text: string): string[] {
+  const out: string[] = [];
+  const length = text.length;
+  let chunkStart = 0;
+  let index = 0;
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    if (code < 0x100 && latinClasses[code] !== SLOW) {
+      index++;
+      continue;
+    }
+    // Island around the first slow character: from the whitespace before it to the whitespace after.
+    let islandStart = index;
+    while (islandStart > chunkStart && !isCutWhitespace(text.charCodeAt(islandStart - 1))) islandStart--;
+    if (islandStart === index && islandStart > chunkStart) islandStart--; // cut before that whitespace
+    let islandEnd = index + 1;
+    while (islandEnd < length && !isCutWhitespace(text.charCodeAt(islandEnd))) islandEnd++;
+    if (islandStart > chunkStart) scanLatin(text, chunkStart, islandStart, out);
+    segmentInto(text, islandStart, islandEnd, out);
+    chunkStart = islandEnd;
+    index = islandEnd;
+  }
+  if (chunkStart < length) scanLatin(text, chunkStart, length, out);
+  return out;
+}
