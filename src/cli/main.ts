@@ -1,0 +1,307 @@
+/**
+ * The `ralm` command line: a thin layer over the library (argument parsing, output, exit codes).
+ * Exit codes: 0 success; 1 failure or some inputs skipped; 2 usage error (a wrong flag or value).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RalmError } from '../core/errors.js';
+import { analyzerNames } from '../analysis/index.js';
+import { loadPaths } from '../ingest/files.js';
+import { defaults, openCollection, verifyCollection } from '../engine/index.js';
+import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../engine/evaluation.js';
+import { createProgress } from './progress.js';
+import { formatExplanation, formatNumber } from './output.js';
+
+const DEFAULT_INDEX = '.ralm';
+
+function version(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function parseNumber(name: string, min: number, max = Infinity) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a number${max < Infinity ? ` between ${min} and ${max}` : ` ≥ ${min}`}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+function parseInteger(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function analyzerOption(): Option {
+  return new Option('--analyzer <name>', 'text analyzer').choices([...analyzerNames]);
+}
+
+function bm25From(options: { k1?: number; b?: number }) {
+  const bm25: { k1?: number; b?: number } = {};
+  if (options.k1 !== undefined) bm25.k1 = options.k1;
+  if (options.b !== undefined) bm25.b = options.b;
+  return Object.keys(bm25).length > 0 ? bm25 : undefined;
+}
+
+let exitCode = 0;
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('ralm')
+    .description('Retrieval-augmented generation engine: index documents, search them with Lucene-exact BM25, evaluate retrieval.')
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `ralm: ${text}` : text) });
+
+  program
+    .command('index')
+    .description('Add files, folders or JSON Lines to a collection (created when missing), in one atomic commit')
+    .argument('<paths...>', '.txt/.md files, .jsonl/.jsonl.gz (one document per line: _id or id, title, text, other keys become metadata; BEIR corpus files included), folders (recursive), or - for JSON Lines on stdin')
+    .option('-i, --index <dir>', 'collection folder', DEFAULT_INDEX)
+    .addOption(analyzerOption().default(undefined, `"${defaults.analyzer}" for a new collection`))
+    .option('--k1 <x>', 'BM25 k1 recorded for a new collection', parseNumber('--k1', 0))
+    .option('--b <x>', 'BM25 b recorded for a new collection', parseNumber('--b', 0, 1))
+    .option('--strict', 'stop at the first bad input and commit nothing')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index corpus.jsonl.gz --index scifact --analyzer english\n  cat docs.jsonl | ralm index - --index my-index')
+    .action(async (paths: string[], options: { index: string; analyzer?: string; k1?: number; b?: number; strict?: boolean; json?: boolean }) => {
+      const started = performance.now();
+      const collection = await openCollection({ path: options.index, create: true, analyzer: options.analyzer, bm25: bm25From(options) });
+      let documents = 0;
+      let problems = 0;
+      let skipped = 0;
+      const progress = createProgress('indexing', 'docs');
+      try {
+        for await (const event of loadPaths(paths)) {
+          if (event.kind === 'document') {
+            collection.add(event.document);
+            documents++;
+            progress.update(documents);
+          } else if (event.kind === 'problem') {
+            const { file, line, reason } = event.problem;
+            progress.done();
+            process.stderr.write(`ralm: ${file}${line ? `:${line}` : ''}: ${reason}${options.strict ? '' : ' (skipped)'}\n`);
+            problems++;
+            if (options.strict) {
+              throw new RalmError('PARSE', `stopped at the first bad input (--strict); nothing was committed, the collection is unchanged`);
+            }
+          } else {
+            skipped++;
+          }
+        }
+        progress.done();
+        const result = await collection.commit();
+        const stats = collection.stats();
+        const seconds = (performance.now() - started) / 1000;
+        const summary = {
+          index: options.index,
+          read: documents,
+          added: result.added,
+          updated: result.updated,
+          unchanged: result.unchanged,
+          problems,
+          skipped_files: skipped,
+          documents: stats.documents,
+          analyzer: stats.analyzer,
+          seq: result.seq,
+          seconds: Math.round(seconds * 1000) / 1000,
+          docs_per_second: Math.round(documents / Math.max(seconds, 1e-9)),
+        };
+        if (options.json) console.log(JSON.stringify(summary));
+        else {
+          console.log(
+            `indexed ${formatNumber(documents)} documents into ${options.index} in ${seconds.toFixed(2)} s (${formatNumber(summary.docs_per_second)} docs/s): ` +
+              `${formatNumber(result.added)} added, ${formatNumber(result.updated)} updated, ${formatNumber(result.unchanged)} unchanged; ` +
+              `${formatNumber(stats.documents)} in the collection` +
+              (skipped ? `; ${formatNumber(skipped)} files of unsupported types skipped` : '') +
+              (problems ? `; ${formatNumber(problems)} inputs had problems (see above)` : ''),
+          );
+        }
+        if (problems > 0) exitCode = 1;
+      } finally {
+        progress.done();
+        await collection.close();
+      }
+    });
+
+  program
+    .command('search')
+    .description('Search a collection with BM25')
+    .argument('<query>', 'the query text')
+    .option('-i, --index <dir>', 'collection folder', DEFAULT_INDEX)
+    .option('-k, --k <n>', 'number of hits', parseInteger('-k', 1), defaults.k)
+    .addOption(analyzerOption().default(undefined, 'the collection\'s; any other is refused'))
+    .option('--k1 <x>', 'BM25 k1 for this search', parseNumber('--k1', 0))
+    .option('--b <x>', 'BM25 b for this search', parseNumber('--b', 0, 1))
+    .option('--explain', 'show how each score was computed (idf, tf, k1, b, dl, avgdl)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json')
+    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean }) => {
+      const collection = await openCollection({ path: options.index, readOnly: true, analyzer: options.analyzer, bm25: bm25From(options) });
+      try {
+        const result = await collection.search(query, { k: options.k, explain: options.explain });
+        if (options.json) {
+          console.log(JSON.stringify(result));
+          return;
+        }
+        if (result.hits.length === 0) console.log(`no documents match "${query}"`);
+        for (const hit of result.hits) {
+          console.log(`${String(hit.rank).padStart(3)}. ${hit.id}  ${hit.score.toFixed(4)}${hit.title ? `  ${hit.title}` : ''}`);
+          if (hit.snippet) console.log(`     ${hit.snippet}`);
+          if (hit.explanation) console.log(formatExplanation(hit.explanation));
+        }
+      } finally {
+        await collection.close();
+      }
+    });
+
+  const evaluation = program.command('eval').description('Measure retrieval quality and speed on a benchmark');
+  const printEvaluation = (result: RetrievalEvaluationResult, json?: boolean) => {
+    if (json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    const rows: Array<[string, string]> = [];
+    for (const [key, value] of Object.entries(result)) rows.push([key, typeof value === 'number' ? (Number.isInteger(value) ? formatNumber(value) : value.toFixed(4)) : String(value)]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
+  };
+  evaluation
+    .command('beir')
+    .description('Index a BEIR folder (corpus.jsonl[.gz], queries.jsonl[.gz], qrels/<split>.tsv) and score BM25 with trec_eval-exact metrics')
+    .argument('<dir>', 'BEIR dataset folder')
+    .option('--split <name>', 'qrels split', 'test')
+    .addOption(analyzerOption().default('english'))
+    .option('--k1 <x>', 'BM25 k1', parseNumber('--k1', 0), defaults.bm25.k1)
+    .option('--b <x>', 'BM25 b', parseNumber('--b', 0, 1), defaults.bm25.b)
+    .option('--run <file>', 'also write the run (top 100 per query) in TREC format')
+    .option('-i, --index <dir>', 'keep the collection in this folder (default: a temporary folder)')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  ralm eval beir ../shared/data/beir/scifact --json')
+    .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean }) => {
+      const progress = createProgress('evaluating', 'docs');
+      try {
+        const result = await evaluateBeir(dir, {
+          split: options.split,
+          analyzer: options.analyzer,
+          bm25: { k1: options.k1, b: options.b },
+          runPath: options.run,
+          indexPath: options.index,
+          onProgress: (e) => progress.update(e.done, e.total),
+        });
+        progress.done();
+        printEvaluation(result, options.json);
+      } finally {
+        progress.done();
+      }
+    });
+  evaluation
+    .command('squad')
+    .description('Turn a SQuAD-format file (SQuAD v1.1, CMRC 2018) into a retrieval benchmark: paragraphs are documents, each question\'s relevant document is its paragraph')
+    .argument('<file>', 'SQuAD-format JSON (.json or .json.gz)')
+    .addOption(analyzerOption().default(undefined, 'english, or cjk for Chinese data'))
+    .option('--k1 <x>', 'BM25 k1', parseNumber('--k1', 0), defaults.bm25.k1)
+    .option('--b <x>', 'BM25 b', parseNumber('--b', 0, 1), defaults.bm25.b)
+    .option('--run <file>', 'also write the run in TREC format')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --json\n  ralm eval squad ../shared/data/cmrc2018/cmrc2018_dev.json.gz --analyzer cjk')
+    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean }) => {
+      const progress = createProgress('evaluating', 'docs');
+      try {
+        const result = await evaluateSquad(file, {
+          analyzer: options.analyzer,
+          bm25: { k1: options.k1, b: options.b },
+          runPath: options.run,
+          onProgress: (e) => progress.update(e.done, e.total),
+        });
+        progress.done();
+        printEvaluation(result, options.json);
+      } finally {
+        progress.done();
+      }
+    });
+
+  program
+    .command('verify')
+    .description('Check a collection: database integrity, every format version and checksum, index coverage of every committed document')
+    .argument('<dir>', 'collection folder')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      const report = await verifyCollection(dir);
+      if (options.json) console.log(JSON.stringify(report));
+      else {
+        for (const problem of report.problems) console.error(`ralm: ${problem}`);
+        const c = report.checked;
+        console.log(
+          `${report.ok ? 'ok' : 'FAILED'}: ${dir}: ${formatNumber(c.documents)} documents, ${formatNumber(c.indexedChunks)} indexed chunks in ${c.artifacts} segments, last commit ${c.lastSeq}` +
+            (report.ok ? '' : `; ${report.problems.length} problem(s)`),
+        );
+      }
+      if (!report.ok) exitCode = 1;
+    });
+
+  program
+    .command('optimize')
+    .description('Merge all index segments into one and purge deleted documents')
+    .option('-i, --index <dir>', 'collection folder', DEFAULT_INDEX)
+    .action(async (options: { index: string }) => {
+      const collection = await openCollection({ path: options.index });
+      try {
+        const result = await collection.optimize();
+        console.log(`optimized ${options.index}: ${result.segmentsBefore} segment(s) merged into 1, ${result.purgedDocuments} deleted document version(s) purged`);
+      } finally {
+        await collection.close();
+      }
+    });
+
+  program
+    .command('info')
+    .description('Show a collection\'s statistics')
+    .option('-i, --index <dir>', 'collection folder', DEFAULT_INDEX)
+    .option('--json', 'print JSON')
+    .action(async (options: { index: string; json?: boolean }) => {
+      const collection = await openCollection({ path: options.index, readOnly: true });
+      try {
+        const stats = collection.stats();
+        if (options.json) console.log(JSON.stringify(stats));
+        else for (const [key, value] of Object.entries(stats)) console.log(`${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+      } finally {
+        await collection.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  exitCode = 0;
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (RalmError.is(error)) {
+      process.stderr.write(`ralm: ${error.message}\n`);
+      return error.code === 'INVALID_ARGUMENT' || error.code === 'ANALYZER_MISMATCH' ? 2 : 1;
+    }
+    process.stderr.write(`ralm: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,13 @@
+export { defaults } from './defaults.js';
+export {
+  openCollection,
+  Collection,
+  type OpenCollectionOptions,
+  type SearchOptions,
+  type SearchHit,
+  type SearchResult,
+  type CommitResult,
+  type CollectionStats,
+} from './collection.js';
+export { verifyCollection, type VerifyReport } from './verify.js';
+export { makeSnippet } from './snippet.js';

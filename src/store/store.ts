@@ -1,0 +1,423 @@
+/**
+ * The collection's source of truth on disk: one SQLite database (WAL mode, synchronous=FULL) holding
+ * documents, their chunks, metadata, content hashes, a monotonically increasing change sequence, and
+ * the index artifacts (serialized segments) written in the same transaction as the documents they cover.
+ *
+ * Documents are versioned rows: an update inserts a new row and marks the old one deleted at the
+ * commit's sequence number, so a reader's snapshot stays consistent and the index can be replayed
+ * from any checkpoint.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RalmError } from '../core/errors.js';
+import type { Metadata } from '../core/types.js';
+
+/** File name of the database inside a collection folder. */
+export const STORE_FILE = 'collection.sqlite';
+/** Name and version of the store's schema, recorded in its `meta` table. */
+export const STORE_FORMAT = 'ralm.collection';
+export const STORE_VERSION = 1;
+
+export interface StoreOptions {
+  /** Create the folder and database when missing. */
+  create?: boolean;
+  readOnly?: boolean;
+}
+
+/** A document row as stored (one version of a document). */
+export interface DocumentRow {
+  docno: number;
+  id: string;
+  title: string;
+  text: string;
+  metadata: Metadata;
+  hash: string;
+  addedSeq: number;
+  deletedSeq: number | null;
+}
+
+/** A chunk row: a span of a document's text, the unit that is indexed and retrieved. */
+export interface ChunkRow {
+  chunkno: number;
+  docno: number;
+  ordinal: number;
+  start: number;
+  end: number;
+}
+
+/** A chunk about to be inserted, with the key it will have. */
+export interface NewChunk {
+  chunkno: number;
+  ordinal: number;
+  start: number;
+  end: number;
+}
+
+/** A persisted index artifact (e.g. a sparse segment). */
+export interface ArtifactRow {
+  kind: string;
+  name: string;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Content hash of a document: hex SHA-256 over title, text and metadata.
+ * @example documentHash({ title: 'T', text: 'body', metadata: {} })
+ */
+export function documentHash(doc: { title?: string; text: string; metadata?: Metadata }): string {
+  return createHash('sha256')
+    .update(doc.title ?? '')
+    .update('\u0000')
+    .update(doc.text)
+    .update('\u0000')
+    .update(JSON.stringify(doc.metadata ?? {}))
+    .digest('hex');
+}
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+  docno INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  hash TEXT NOT NULL,
+  added_seq INTEGER NOT NULL,
+  deleted_seq INTEGER
+);
+CREATE UNIQUE INDEX documents_live_id ON documents (id) WHERE deleted_seq IS NULL;
+CREATE INDEX documents_added_seq ON documents (added_seq);
+CREATE INDEX documents_deleted_seq ON documents (deleted_seq) WHERE deleted_seq IS NOT NULL;
+CREATE TABLE chunks (
+  chunkno INTEGER PRIMARY KEY,
+  docno INTEGER NOT NULL REFERENCES documents (docno),
+  ordinal INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL
+);
+CREATE INDEX chunks_docno ON chunks (docno);
+CREATE TABLE artifacts (
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (kind, name)
+);
+CREATE TABLE commits (
+  seq INTEGER PRIMARY KEY,
+  committed_at TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  deleted INTEGER NOT NULL
+);
+`;
+
+/**
+ * The SQLite document store of one collection folder.
+ *
+ * @example
+ * ```ts
+ * const store = DocumentStore.open('my-collection', { create: true });
+ * store.transaction(() => { const seq = store.nextSeq(); ... store.setLastSeq(seq); });
+ * store.close();
+ * ```
+ */
+export class DocumentStore {
+  readonly folder: string;
+  readonly file: string;
+  readonly readOnly: boolean;
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<DocumentStore['prepare']>;
+  private snapshotOpen = false;
+
+  private constructor(folder: string, db: Database.Database, readOnly: boolean) {
+    this.folder = folder;
+    this.file = join(folder, STORE_FILE);
+    this.db = db;
+    this.readOnly = readOnly;
+    this.statements = this.prepare();
+  }
+
+  /** Opens (or with `create`, creates) the store in `folder`. */
+  static open(folder: string, options: StoreOptions = {}): DocumentStore {
+    const dir = resolve(folder);
+    const file = join(dir, STORE_FILE);
+    if (!existsSync(file)) {
+      if (existsSync(dir) && !statSync(dir).isDirectory()) {
+        throw new RalmError('INVALID_ARGUMENT', `${folder} is a file, not a collection folder`, { file: folder });
+      }
+      if (!options.create || options.readOnly) {
+        throw new RalmError(
+          'NOT_FOUND',
+          existsSync(dir)
+            ? `${folder} is not a ralm collection (no ${STORE_FILE}); create one with \`ralm index <files> --index ${folder}\``
+            : `collection folder ${folder} does not exist; create one with \`ralm index <files> --index ${folder}\``,
+          { file: folder },
+        );
+      }
+      mkdirSync(dir, { recursive: true });
+      const db = new Database(file);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.exec(SCHEMA);
+        const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+        db.transaction(() => {
+          insert.run('format', STORE_FORMAT);
+          insert.run('version', String(STORE_VERSION));
+          insert.run('last_seq', '0');
+          insert.run('created_at', new Date().toISOString());
+        })();
+      } catch (error) {
+        db.close();
+        throw new RalmError('IO', `cannot create collection database ${file}: ${(error as Error).message}`, { file, cause: error });
+      }
+      db.close();
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly: !!options.readOnly, fileMustExist: true });
+    } catch (error) {
+      throw new RalmError('IO', `cannot open ${file}: ${(error as Error).message}`, { file, cause: error });
+    }
+    try {
+      if (!options.readOnly) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      const rows = db.prepare("SELECT key, value FROM meta WHERE key IN ('format', 'version')").all() as { key: string; value: string }[];
+      const meta = new Map(rows.map((r) => [r.key, r.value]));
+      if (meta.get('format') !== STORE_FORMAT) {
+        throw new RalmError('FORMAT', `${file}: not a ralm collection database (format "${meta.get('format') ?? 'missing'}")`, { file });
+      }
+      const version = Number(meta.get('version'));
+      if (version !== STORE_VERSION) {
+        throw new RalmError('FORMAT_VERSION', `${file}: collection format version ${meta.get('version')} is not supported by this build of ralm (supported: ${STORE_VERSION})`, { file });
+      }
+    } catch (error) {
+      db.close();
+      if (RalmError.is(error)) throw error;
+      throw new RalmError('FORMAT', `${file}: not a readable ralm collection database (${(error as Error).message})`, { file, cause: error });
+    }
+    return new DocumentStore(dir, db, !!options.readOnly);
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: this.readOnly ? null : db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      liveByIdHash: db.prepare('SELECT docno, hash FROM documents WHERE id = ? AND deleted_seq IS NULL'),
+      insertDocument: this.readOnly
+        ? null
+        : db.prepare('INSERT INTO documents (id, title, text, metadata, hash, added_seq) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertChunk: this.readOnly ? null : db.prepare('INSERT INTO chunks (chunkno, docno, ordinal, start, end) VALUES (?, ?, ?, ?, ?)'),
+      markDeleted: this.readOnly ? null : db.prepare('UPDATE documents SET deleted_seq = ? WHERE docno = ?'),
+      chunksOfDocument: db.prepare('SELECT chunkno FROM chunks WHERE docno = ?').pluck(),
+      maxChunkno: db.prepare('SELECT coalesce(max(chunkno), 0) FROM chunks').pluck(),
+      liveChunks: db.prepare('SELECT c.chunkno AS chunkno, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL').raw(),
+      insertArtifact: this.readOnly ? null : db.prepare('INSERT OR REPLACE INTO artifacts (kind, name, seq, bytes) VALUES (?, ?, ?, ?)'),
+      deleteArtifact: this.readOnly ? null : db.prepare('DELETE FROM artifacts WHERE kind = ? AND name = ?'),
+      artifacts: db.prepare('SELECT kind, name, seq, bytes FROM artifacts WHERE kind = ? ORDER BY seq, name'),
+      insertCommit: this.readOnly ? null : db.prepare('INSERT INTO commits (seq, committed_at, added, deleted) VALUES (?, ?, ?, ?)'),
+      liveCount: db.prepare('SELECT count(*) FROM documents WHERE deleted_seq IS NULL').pluck(),
+    };
+  }
+
+  private writable<T>(statement: T | null): T {
+    if (statement === null) throw new RalmError('READ_ONLY', `collection ${this.folder} is open read-only`);
+    return statement;
+  }
+
+  /** Runs `fn` in one SQLite transaction (atomic and, with synchronous=FULL, durable at return). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Starts a read snapshot: until `endSnapshot()`, every read sees the database as of now, even while
+   * another process commits (SQLite WAL read transaction).
+   */
+  beginSnapshot(): void {
+    if (this.snapshotOpen) return;
+    this.db.exec('BEGIN DEFERRED');
+    this.statements.getMeta.get('last_seq'); // the first read fixes the snapshot
+    this.snapshotOpen = true;
+  }
+
+  endSnapshot(): void {
+    if (!this.snapshotOpen) return;
+    this.db.exec('COMMIT');
+    this.snapshotOpen = false;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.statements.getMeta.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.writable(this.statements.setMeta).run(key, value);
+  }
+
+  /** Sequence number of the last commit (0 for an empty collection). */
+  lastSeq(): number {
+    return Number(this.getMeta('last_seq') ?? 0);
+  }
+
+  /** The live version of document `id`, if any (docno and hash only). */
+  liveVersion(id: string): { docno: number; hash: string } | undefined {
+    return this.statements.liveByIdHash.get(id) as { docno: number; hash: string } | undefined;
+  }
+
+  /** Inserts a document version at `seq` with its chunks; returns its docno. */
+  insertDocument(doc: { id: string; title: string; text: string; metadata: Metadata; hash: string }, seq: number, chunks: readonly NewChunk[]): number {
+    const info = this.writable(this.statements.insertDocument).run(doc.id, doc.title, doc.text, JSON.stringify(doc.metadata), doc.hash, seq);
+    const docno = Number(info.lastInsertRowid);
+    const insertChunk = this.writable(this.statements.insertChunk);
+    for (const c of chunks) insertChunk.run(c.chunkno, docno, c.ordinal, c.start, c.end);
+    return docno;
+  }
+
+  /** Marks a document version deleted at `seq`; returns the chunk numbers it had. */
+  markDeleted(docno: number, seq: number): number[] {
+    this.writable(this.statements.markDeleted).run(seq, docno);
+    return this.statements.chunksOfDocument.all(docno) as number[];
+  }
+
+  /** Largest chunk number ever used (0 when none). */
+  maxChunkno(): number {
+    return Number(this.statements.maxChunkno.get());
+  }
+
+  /** Every live chunk with its document id, as `[chunkno, id]` pairs. */
+  liveChunks(): Array<[number, string]> {
+    return this.statements.liveChunks.all() as Array<[number, string]>;
+  }
+
+  liveDocumentCount(): number {
+    return Number(this.statements.liveCount.get());
+  }
+
+  /** Document versions added after `seq` that are still live, with their chunks (for replaying an index). */
+  documentsAddedAfter(seq: number): Array<DocumentRow & { chunks: ChunkRow[] }> {
+    const rows = this.db
+      .prepare('SELECT * FROM documents WHERE added_seq > ? AND deleted_seq IS NULL ORDER BY docno')
+      .all(seq) as RawDocumentRow[];
+    const chunkStatement = this.db.prepare('SELECT chunkno, docno, ordinal, start, end FROM chunks WHERE docno = ? ORDER BY ordinal');
+    return rows.map((r) => ({ ...toDocumentRow(r), chunks: chunkStatement.all(r.docno) as ChunkRow[] }));
+  }
+
+  /** Fetches live documents by user id, in the order asked; missing ids are skipped. */
+  getDocuments(ids: readonly string[]): DocumentRow[] {
+    const out: DocumentRow[] = [];
+    const statement = this.db.prepare('SELECT * FROM documents WHERE id = ? AND deleted_seq IS NULL');
+    for (const id of ids) {
+      const row = statement.get(id) as RawDocumentRow | undefined;
+      if (row) out.push(toDocumentRow(row));
+    }
+    return out;
+  }
+
+  /** Fetches the documents and chunk spans of the given chunk numbers (any version), keyed by chunkno. */
+  getChunks(chunknos: readonly number[]): Map<number, { chunk: ChunkRow; document: DocumentRow }> {
+    const out = new Map<number, { chunk: ChunkRow; document: DocumentRow }>();
+    if (chunknos.length === 0) return out;
+    const placeholders = chunknos.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(
+        `SELECT c.chunkno, c.ordinal, c.start, c.end, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`,
+      )
+      .all(...chunknos) as Array<RawDocumentRow & { chunkno: number; ordinal: number; start: number; end: number }>;
+    for (const r of rows) {
+      out.set(r.chunkno, {
+        chunk: { chunkno: r.chunkno, docno: r.docno, ordinal: r.ordinal, start: r.start, end: r.end },
+        document: toDocumentRow(r),
+      });
+    }
+    return out;
+  }
+
+  /** Iterates over all live documents in docno order. */
+  *iterateDocuments(): IterableIterator<DocumentRow> {
+    const statement = this.db.prepare('SELECT * FROM documents WHERE deleted_seq IS NULL ORDER BY docno');
+    for (const row of statement.iterate() as IterableIterator<RawDocumentRow>) yield toDocumentRow(row);
+  }
+
+  putArtifact(artifact: ArtifactRow): void {
+    this.writable(this.statements.insertArtifact).run(artifact.kind, artifact.name, artifact.seq, artifact.bytes);
+  }
+
+  deleteArtifact(kind: string, name: string): void {
+    this.writable(this.statements.deleteArtifact).run(kind, name);
+  }
+
+  artifacts(kind: string): ArtifactRow[] {
+    return (this.statements.artifacts.all(kind) as Array<{ kind: string; name: string; seq: number; bytes: Buffer }>).map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      seq: r.seq,
+      bytes: new Uint8Array(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
+    }));
+  }
+
+  recordCommit(seq: number, added: number, deleted: number): void {
+    this.writable(this.statements.insertCommit).run(seq, new Date().toISOString(), added, deleted);
+    this.setMeta('last_seq', String(seq));
+  }
+
+  /**
+   * Removes deleted document versions (and their chunks) that no index artifact refers to any more.
+   * `referenced` tells whether a chunk number is still held by an index structure.
+   */
+  purgeDeleted(referenced: (chunkno: number) => boolean): number {
+    const rows = this.db
+      .prepare('SELECT d.docno AS docno, c.chunkno AS chunkno FROM documents d LEFT JOIN chunks c ON c.docno = d.docno WHERE d.deleted_seq IS NOT NULL')
+      .all() as Array<{ docno: number; chunkno: number | null }>;
+    const keep = new Set<number>();
+    for (const r of rows) if (r.chunkno !== null && referenced(r.chunkno)) keep.add(r.docno);
+    const docnos = [...new Set(rows.map((r) => r.docno))].filter((d) => !keep.has(d));
+    const deleteChunks = this.db.prepare('DELETE FROM chunks WHERE docno = ?');
+    const deleteDocument = this.db.prepare('DELETE FROM documents WHERE docno = ?');
+    for (const docno of docnos) {
+      deleteChunks.run(docno);
+      deleteDocument.run(docno);
+    }
+    return docnos.length;
+  }
+
+  /** SQLite's own integrity check; returns the problems found (empty when fine). */
+  integrityCheck(): string[] {
+    const rows = this.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+  }
+
+  close(): void {
+    if (this.snapshotOpen) this.endSnapshot();
+    this.db.close();
+  }
+}
+
+interface RawDocumentRow {
+  docno: number;
+  id: string;
+  title: string;
+  text: string;
+  metadata: string;
+  hash: string;
+  added_seq: number;
+  deleted_seq: number | null;
+}
+
+function toDocumentRow(r: RawDocumentRow): DocumentRow {
+  return {
+    docno: r.docno,
+    id: r.id,
+    title: r.title,
+    text: r.text,
+    metadata: JSON.parse(r.metadata) as Metadata,
+    hash: r.hash,
+    addedSeq: r.added_seq,
+    deletedSeq: r.deleted_seq,
+  };
+}
