@@ -1,0 +1,406 @@
+/**
+ * The immutable segment: doc keys, norm bytes, a sorted term dictionary and block postings with
+ * per-block skip data. The in-memory layout is the serialized layout (typed arrays), so a decoded
+ * segment is a set of views over one buffer.
+ */
+import { RalmError } from '../../core/errors.js';
+import { BLOCK_SIZE, pack, packedLength, unpackDocs, unpackFreqs, widthFor } from './packing.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let scratch = new Uint8Array(256);
+
+/** Encodes `term` as UTF-8 into a shared scratch buffer; returns the byte length. */
+function encodeScratch(term: string): number {
+  if (term.length * 3 > scratch.length) scratch = new Uint8Array(term.length * 3 + 16);
+  return encoder.encodeInto(term, scratch).written;
+}
+
+/** The typed arrays that make up a segment (internal; see `encodeSegment` for the byte layout). */
+export interface SegmentParts {
+  /** Caller-chosen doc keys, strictly ascending; index = segment-local doc id. */
+  docKeys: Uint32Array;
+  /** Lucene norm byte per doc (`intToByte4(length)`). */
+  norms: Uint8Array;
+  /** Documents with at least one term (Lucene's `docCount`). */
+  documentsWithTerms: number;
+  /** Sum of all term frequencies (= sum of document lengths). */
+  sumTotalTermFreq: number;
+  /** `termCount + 1` offsets into `termBytes`; terms sorted by UTF-8 bytes. */
+  termOffsets: Uint32Array;
+  termBytes: Uint8Array;
+  docFreqs: Uint32Array;
+  totalTermFreqs: Float64Array;
+  /** `termCount + 1` entries: term t owns blocks `firstBlock[t] .. firstBlock[t + 1] - 1`. */
+  firstBlock: Uint32Array;
+  /** Last doc id of each block. */
+  blockLastDoc: Uint32Array;
+  /** `blockCount + 1` byte offsets into `postings`. */
+  blockOffsets: Uint32Array;
+  /** Largest frequency in each block. */
+  blockMaxFreq: Uint32Array;
+  /** Smallest norm byte in each block (the shortest document). */
+  blockMinNorm: Uint8Array;
+  postings: Uint8Array;
+}
+
+/**
+ * An immutable segment of the sparse index. Build one with `SegmentWriter`, persist it with
+ * `encodeSegment` / `decodeSegment`, combine several with `mergeSegments`, search with `SparseSearcher`.
+ * Doc ids inside a segment are dense positions `0 .. documentCount - 1`; `docKeys[id]` is the caller's key.
+ *
+ * @example
+ * ```ts
+ * const writer = new SegmentWriter();
+ * writer.add(7, ['quick', 'fox']);
+ * const segment = writer.finish();
+ * segment.docFreq(segment.findTerm('fox')); // 1
+ * ```
+ */
+export class Segment {
+  /** Number of documents, including documents without terms. */
+  readonly documentCount: number;
+  /** Number of distinct terms. */
+  readonly termCount: number;
+  /** Number of postings blocks. */
+  readonly blockCount: number;
+  readonly docKeys: Uint32Array;
+  readonly norms: Uint8Array;
+  readonly documentsWithTerms: number;
+  readonly sumTotalTermFreq: number;
+  readonly termOffsets: Uint32Array;
+  readonly termBytes: Uint8Array;
+  readonly docFreqs: Uint32Array;
+  readonly totalTermFreqs: Float64Array;
+  readonly firstBlock: Uint32Array;
+  readonly blockLastDoc: Uint32Array;
+  readonly blockOffsets: Uint32Array;
+  readonly blockMaxFreq: Uint32Array;
+  readonly blockMinNorm: Uint8Array;
+  readonly postings: Uint8Array;
+
+  /** Wraps already-built parts (internal: use `SegmentWriter`, `decodeSegment` or `mergeSegments`). */
+  constructor(parts: SegmentParts) {
+    this.docKeys = parts.docKeys;
+    this.norms = parts.norms;
+    this.documentsWithTerms = parts.documentsWithTerms;
+    this.sumTotalTermFreq = parts.sumTotalTermFreq;
+    this.termOffsets = parts.termOffsets;
+    this.termBytes = parts.termBytes;
+    this.docFreqs = parts.docFreqs;
+    this.totalTermFreqs = parts.totalTermFreqs;
+    this.firstBlock = parts.firstBlock;
+    this.blockLastDoc = parts.blockLastDoc;
+    this.blockOffsets = parts.blockOffsets;
+    this.blockMaxFreq = parts.blockMaxFreq;
+    this.blockMinNorm = parts.blockMinNorm;
+    this.postings = parts.postings;
+    this.documentCount = parts.docKeys.length;
+    this.termCount = parts.docFreqs.length;
+    this.blockCount = parts.blockLastDoc.length;
+  }
+
+  /**
+   * Index of `term` in the dictionary, or -1. Binary search over the UTF-8 bytes; allocates nothing.
+   *
+   * @example
+   * ```ts
+   * const t = segment.findTerm('fox'); if (t >= 0) segment.docFreq(t);
+   * ```
+   */
+  findTerm(term: string): number {
+    const length = encodeScratch(term);
+    const bytes = this.termBytes;
+    const offsets = this.termOffsets;
+    let low = 0;
+    let high = this.termCount - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const start = offsets[middle]!;
+      const end = offsets[middle + 1]!;
+      const termLength = end - start;
+      const common = termLength < length ? termLength : length;
+      let cmp = 0;
+      for (let i = 0; i < common; i++) {
+        const d = bytes[start + i]! - scratch[i]!;
+        if (d !== 0) {
+          cmp = d;
+          break;
+        }
+      }
+      if (cmp === 0) cmp = termLength - length;
+      if (cmp < 0) low = middle + 1;
+      else if (cmp > 0) high = middle - 1;
+      else return middle;
+    }
+    return -1;
+  }
+
+  /**
+   * The term at dictionary position `index` (0 ≤ index < termCount).
+   *
+   * @example
+   * ```ts
+   * for (let t = 0; t < segment.termCount; t++) console.log(segment.term(t));
+   * ```
+   */
+  term(index: number): string {
+    return decoder.decode(this.termBytes.subarray(this.termOffsets[index], this.termOffsets[index + 1]));
+  }
+
+  /**
+   * Number of documents of this segment containing the term at `index` (deleted ones included).
+   *
+   * @example
+   * ```ts
+   * segment.docFreq(segment.findTerm('fox'));
+   * ```
+   */
+  docFreq(index: number): number {
+    return this.docFreqs[index]!;
+  }
+
+  /**
+   * Segment-local doc id of `docKey`, or -1 (binary search; keys are ascending).
+   *
+   * @example
+   * ```ts
+   * const id = segment.findDoc(42); if (id >= 0) segment.norms[id];
+   * ```
+   */
+  findDoc(docKey: number): number {
+    const keys = this.docKeys;
+    let low = 0;
+    let high = keys.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const key = keys[middle]!;
+      if (key < docKey) low = middle + 1;
+      else if (key > docKey) high = middle - 1;
+      else return middle;
+    }
+    return -1;
+  }
+
+  /**
+   * Decodes the whole postings list of the term at `index` into new arrays (for merges, checks and
+   * tests; searches use cursors that decode one block at a time).
+   *
+   * @example
+   * ```ts
+   * const { docs, freqs } = segment.readPostings(segment.findTerm('fox'));
+   * ```
+   */
+  readPostings(index: number): { docs: Int32Array; freqs: Int32Array } {
+    const docFreq = this.docFreqs[index]!;
+    const docs = new Int32Array(docFreq);
+    const freqs = new Int32Array(docFreq);
+    const docBuffer = new Int32Array(BLOCK_SIZE);
+    const freqBuffer = new Int32Array(BLOCK_SIZE);
+    let written = 0;
+    let previous = -1;
+    for (let block = this.firstBlock[index]!; block < this.firstBlock[index + 1]!; block++) {
+      const count = Math.min(BLOCK_SIZE, docFreq - written);
+      let p = this.blockOffsets[block]!;
+      const docWidth = this.postings[p]!;
+      const freqWidth = this.postings[p + 1]!;
+      p = unpackDocs(this.postings, p + 2, count, docWidth, previous, docBuffer);
+      unpackFreqs(this.postings, p, count, freqWidth, freqBuffer);
+      docs.set(docBuffer.subarray(0, count), written);
+      freqs.set(freqBuffer.subarray(0, count), written);
+      written += count;
+      previous = this.blockLastDoc[block]!;
+    }
+    return { docs, freqs };
+  }
+
+  /**
+   * Approximate bytes held by this segment's arrays.
+   *
+   * @example
+   * ```ts
+   * console.log(`${(segment.byteLength / 1e6).toFixed(1)} MB`);
+   * ```
+   */
+  get byteLength(): number {
+    let total = 0;
+    for (const a of [this.docKeys, this.norms, this.termOffsets, this.termBytes, this.docFreqs, this.totalTermFreqs, this.firstBlock, this.blockLastDoc, this.blockOffsets, this.blockMaxFreq, this.blockMinNorm, this.postings]) {
+      total += a.byteLength;
+    }
+    return total;
+  }
+}
+
+/** Compares two strings by Unicode code point (= UTF-8 byte order). */
+function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** Sorts terms in place by UTF-8 byte order (the dictionary order). */
+export function sortTerms(terms: string[]): string[] {
+  terms.sort(); // UTF-16 order: equals code point order unless a term holds a surrogate or U+E000..U+FFFF
+  for (const term of terms) {
+    if (/[\ud800-\uffff]/.test(term)) return terms.sort(compareCodePoints);
+  }
+  return terms;
+}
+
+/** Growable byte buffer (internal). */
+class ByteBuffer {
+  bytes = new Uint8Array(1 << 16);
+  length = 0;
+  ensure(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    let capacity = this.bytes.length * 2;
+    while (capacity < this.length + extra) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+}
+
+/** What `buildSegment` needs: postings grouped by term, each term's docs ascending. */
+export interface SegmentSource {
+  docKeys: Uint32Array;
+  norms: Uint8Array;
+  /** Term strings by term id. */
+  terms: readonly string[];
+  /** Term ids in dictionary order (UTF-8 byte order of their strings). */
+  order: ArrayLike<number>;
+  /** By term id: postings of term id are `docs[postingsStart[id] .. postingsStart[id + 1] - 1]`. */
+  postingsStart: ArrayLike<number>;
+  docs: Int32Array;
+  freqs: Int32Array;
+}
+
+/** Builds a segment from grouped postings (internal; shared by the writer and merges). */
+export function buildSegment(source: SegmentSource): Segment {
+  const { docKeys, norms, terms, order, postingsStart, docs, freqs } = source;
+  const termCount = order.length;
+  const documentCount = docKeys.length;
+  for (let i = 1; i < documentCount; i++) {
+    if (docKeys[i]! <= docKeys[i - 1]!) throw new RalmError('INVALID_ARGUMENT', `segment doc keys must be strictly ascending, found ${docKeys[i - 1]} then ${docKeys[i]}`);
+  }
+  // term dictionary
+  const encodedTerms: Uint8Array[] = new Array(termCount);
+  let termBytesLength = 0;
+  for (let i = 0; i < termCount; i++) {
+    const bytes = encoder.encode(terms[order[i]!]!);
+    encodedTerms[i] = bytes;
+    termBytesLength += bytes.length;
+  }
+  const termBytes = new Uint8Array(termBytesLength);
+  const termOffsets = new Uint32Array(termCount + 1);
+  let offset = 0;
+  for (let i = 0; i < termCount; i++) {
+    termOffsets[i] = offset;
+    termBytes.set(encodedTerms[i]!, offset);
+    offset += encodedTerms[i]!.length;
+  }
+  termOffsets[termCount] = offset;
+  // block counts
+  const docFreqs = new Uint32Array(termCount);
+  const totalTermFreqs = new Float64Array(termCount);
+  const firstBlock = new Uint32Array(termCount + 1);
+  let blockCount = 0;
+  for (let i = 0; i < termCount; i++) {
+    const id = order[i]!;
+    const docFreq = postingsStart[id + 1]! - postingsStart[id]!;
+    docFreqs[i] = docFreq;
+    firstBlock[i] = blockCount;
+    blockCount += Math.ceil(docFreq / BLOCK_SIZE);
+  }
+  firstBlock[termCount] = blockCount;
+  const blockLastDoc = new Uint32Array(blockCount);
+  const blockOffsets = new Uint32Array(blockCount + 1);
+  const blockMaxFreq = new Uint32Array(blockCount);
+  const blockMinNorm = new Uint8Array(blockCount);
+  const out = new ByteBuffer();
+  const seen = new Uint8Array(documentCount);
+  let documentsWithTerms = 0;
+  let sumTotalTermFreq = 0;
+  let block = 0;
+  for (let i = 0; i < termCount; i++) {
+    const id = order[i]!;
+    const start = postingsStart[id]!;
+    const end = postingsStart[id + 1]!;
+    let previous = -1;
+    let totalTermFreq = 0;
+    for (let from = start; from < end; from += BLOCK_SIZE) {
+      const count = Math.min(BLOCK_SIZE, end - from);
+      let maxGap = 0;
+      let maxFreq = 0;
+      let minNorm = 255;
+      let last = previous;
+      for (let j = from; j < from + count; j++) {
+        const doc = docs[j]!;
+        const freq = freqs[j]!;
+        if (doc <= last || doc >= documentCount) throw new RalmError('INVALID_ARGUMENT', `postings of term "${terms[id]}" are not ascending doc ids below ${documentCount}`);
+        if (freq < 1) throw new RalmError('INVALID_ARGUMENT', `term "${terms[id]}" has frequency ${freq} in doc ${doc}; frequencies start at 1`);
+        if (doc - last - 1 > maxGap) maxGap = doc - last - 1;
+        if (freq > maxFreq) maxFreq = freq;
+        if (norms[doc]! < minNorm) minNorm = norms[doc]!;
+        totalTermFreq += freq;
+        if (seen[doc] === 0) {
+          seen[doc] = 1;
+          documentsWithTerms++;
+        }
+        last = doc;
+      }
+      const docWidth = widthFor(maxGap);
+      const freqWidth = widthFor(maxFreq - 1);
+      out.ensure(2 + packedLength(count, docWidth) + packedLength(count, freqWidth));
+      blockOffsets[block] = out.length;
+      out.bytes[out.length] = docWidth;
+      out.bytes[out.length + 1] = freqWidth;
+      // gaps minus one: doc[j] - doc[j - 1] - 1, with doc[from - 1] = previous
+      let p = out.length + 2;
+      p = packGaps(docs, from, count, previous, docWidth, out.bytes, p);
+      p = pack(freqs, from, count, 1, freqWidth, out.bytes, p);
+      out.length = p;
+      blockLastDoc[block] = last;
+      blockMaxFreq[block] = maxFreq;
+      blockMinNorm[block] = minNorm;
+      previous = last;
+      block++;
+    }
+    totalTermFreqs[i] = totalTermFreq;
+    sumTotalTermFreq += totalTermFreq;
+  }
+  blockOffsets[blockCount] = out.length;
+  return new Segment({
+    docKeys,
+    norms,
+    documentsWithTerms,
+    sumTotalTermFreq,
+    termOffsets,
+    termBytes,
+    docFreqs,
+    totalTermFreqs,
+    firstBlock,
+    blockLastDoc,
+    blockOffsets,
+    blockMaxFreq,
+    blockMinNorm,
+    postings: out.bytes.slice(0, out.length),
+  });
+}
+
+const gapScratch = new Int32Array(BLOCK_SIZE);
+
+function packGaps(docs: Int32Array, from: number, count: number, previous: number, width: number, out: Uint8Array, offset: number): number {
+  let last = previous;
+  for (let j = 0; j < count; j++) {
+    const doc = docs[from + j]!;
+    gapScratch[j] = doc - last - 1;
+    last = doc;
+  }
+  return pack(gapScratch, 0, count, 0, width, out, offset);
+}
