@@ -23,7 +23,12 @@ export type RalmErrorCode =
   | 'LOCKED' // a collection held by another writer
   | 'READ_ONLY' // a write on a collection opened read-only
   | 'CLOSED' // use after close()
-  | 'IO';
+  | 'IO'
+  | 'PROVIDER' // a model provider's HTTP/API failure; see `statusCode` and `isRetryable`
+  | 'TIMEOUT' // a model provider that did not answer within its time limit
+  | 'ABORTED' // an operation cancelled through its AbortSignal
+  | 'CONTEXT_OVERFLOW' // a prompt longer than the model's context window
+  | 'AUTH'; // a provider that refused the credentials (HTTP 401/403)
 
 export interface RalmErrorOptions {
   cause?: unknown;
@@ -31,12 +36,18 @@ export interface RalmErrorOptions {
   file?: string;
   /** 1-based line number inside `file`, when there is one. */
   line?: number;
+  /** HTTP status of a failed provider request, when there is one. */
+  statusCode?: number;
+  /** Whether repeating the same request may succeed (rate limits, server errors, network failures). */
+  isRetryable?: boolean;
 }
 
 export class RalmError extends Error {
   readonly code: RalmErrorCode;
   readonly file?: string;
   readonly line?: number;
+  readonly statusCode?: number;
+  readonly isRetryable?: boolean;
 
   constructor(code: RalmErrorCode, message: string, options: RalmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -44,6 +55,8 @@ export class RalmError extends Error {
     this.code = code;
     if (options.file !== undefined) this.file = options.file;
     if (options.line !== undefined) this.line = options.line;
+    if (options.statusCode !== undefined) this.statusCode = options.statusCode;
+    if (options.isRetryable !== undefined) this.isRetryable = options.isRetryable;
   }
 
   /** True for any value that is a RalmError (also across module copies). */
