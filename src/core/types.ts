@@ -3,12 +3,30 @@
 /** JSON-compatible metadata attached to a document. */
 export type Metadata = Record<string, unknown>;
 
+/**
+ * A structural part of a document's text — a heading, a page, a paragraph or a code block — as
+ * character offsets into the text. Loaders produce them; the chunker keeps chunks inside them.
+ */
+export interface DocumentSection {
+  kind: 'heading' | 'page' | 'paragraph' | 'code';
+  start: number;
+  end: number;
+  /** Heading level (1 = top). */
+  level?: number;
+  /** Heading text. */
+  title?: string;
+  /** 1-based page number. */
+  page?: number;
+}
+
 /** A document as a user hands it to ralm. `id` is the user's identifier; the same id replaces. */
 export interface DocumentInput {
   id: string;
   title?: string;
   text: string;
   metadata?: Metadata;
+  /** Structure of `text` (headings, pages …), used to chunk along it. */
+  sections?: DocumentSection[];
 }
 
 /** A document as stored in a collection. */

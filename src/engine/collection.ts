@@ -4,7 +4,7 @@
  * the documents they cover). One writer and any number of readers, also across processes.
  */
 import { RalmError } from '../core/errors.js';
-import type { Bm25Params, DocumentInput, Explanation, Metadata } from '../core/types.js';
+import type { Bm25Params, DocumentInput, DocumentSection, Explanation, Metadata } from '../core/types.js';
 import { getAnalyzer } from '../analysis/index.js';
 import type { Analyzer } from '../analysis/types.js';
 import { acquireWriteLock, DocumentStore, documentHash, STORE_FILE } from '../store/index.js';
@@ -17,10 +17,15 @@ import {
   mergeSegments,
   type Segment,
 } from '../index/sparse/index.js';
+import { chunkDocument, countTokens, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
+import { NearDuplicateIndex } from '../ingest/dedup.js';
+import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
 import { makeSnippet } from './snippet.js';
 
 const SEGMENT_KIND = 'sparse.segment';
+/** Chunks shorter than this (in tokens) are never treated as near-duplicates: too little text to judge. */
+const MIN_DEDUPLICATE_TOKENS = 8;
 
 /** Options of {@link openCollection}. */
 export interface OpenCollectionOptions {
@@ -39,6 +44,20 @@ export interface OpenCollectionOptions {
   bm25?: Partial<Bm25Params>;
   /** Segments allowed before a background merge (default 8). */
   mergeFactor?: number;
+  /**
+   * How documents are split into chunks (the unit that is indexed and retrieved), recorded for a new
+   * collection: `false` indexes each document whole (as BEIR evaluation does); default
+   * `DEFAULT_CHUNK_OPTIONS` (chosen by measurement, see bench/results/chunking.md).
+   */
+  chunking?: false | Partial<ChunkOptions>;
+  /** Chunks buffered in memory before a segment is flushed into the open commit (default 50,000). */
+  flushChunks?: number;
+  /**
+   * Near-duplicate removal, recorded for a new collection: a chunk whose estimated Jaccard similarity
+   * (MinHash over word 5-shingles) with a stored chunk reaches `threshold` is stored once — linked to
+   * every source — and indexed once. `false` turns it off. Default `{ threshold: 0.9 }`.
+   */
+  deduplicate?: false | { threshold?: number };
 }
 
 /** Options of {@link Collection.search}. */
@@ -51,6 +70,13 @@ export interface SearchOptions {
   documents?: boolean;
   /** BM25 parameters for this search only. */
   bm25?: Partial<Bm25Params>;
+  /**
+   * Metadata filter, applied inside the top-k (k hits are returned whenever k matching ones exist):
+   * the filter language (`lang = "zh" and year >= 2020`) or its JSON form (`{ "year": { "gte": 2020 } }`).
+   */
+  filter?: string | Record<string, unknown>;
+  /** `document` (default): the best chunk of each document; `chunk`: every matching chunk. */
+  group?: 'document' | 'chunk';
 }
 
 /** One ranked hit. */
@@ -61,10 +87,18 @@ export interface SearchHit {
   score: number;
   /** Internal chunk key (stable for the life of the chunk). */
   chunk: number;
+  /** The chunk's span in the document's text, its position and its heading path (with documents: true). */
+  ordinal?: number;
+  start?: number;
+  end?: number;
+  headingPath?: string[];
+  page?: number;
   title?: string;
   snippet?: string;
   metadata?: Metadata;
   explanation?: Explanation;
+  /** Other documents holding a near-duplicate of this chunk (stored once, linked to every source). */
+  duplicates?: Array<{ id: string; chunk: number; start: number; end: number }>;
 }
 
 export interface SearchResult {
@@ -99,13 +133,17 @@ export interface CollectionStats {
   lastSeq: number;
 }
 
-interface PendingPut {
-  kind: 'put';
-  document: { id: string; title: string; text: string; metadata: Metadata; hash: string };
-  chunkno: number;
-}
-interface PendingDelete {
-  kind: 'delete';
+/** The open commit: rows already written inside one SQLite transaction, not yet visible to anyone. */
+interface Staging {
+  seq: number;
+  writer: SegmentWriter;
+  segments: LoadedSegment[];
+  /** Chunk keys whose document version this commit deleted or replaced. */
+  deletedKeys: number[];
+  /** Chunk key → document id of every chunk this commit added. */
+  addedKeys: Map<number, string>;
+  /** Per document id: what this commit does to it. */
+  changes: Map<string, 'added' | 'updated' | 'deleted'>;
 }
 
 interface LoadedSegment {
@@ -145,23 +183,39 @@ export class Collection {
   private idOf = new Map<number, string>();
   private searcher!: SparseSearcher;
   private seq = 0;
-  private pending = new Map<string, PendingPut | PendingDelete>();
-  private orphans: number[] = [];
+  private staging: Staging | null = null;
   private unchanged = 0;
-  private writer: SegmentWriter | null = null;
   private nextChunkno = 1;
+  private readonly chunking: ChunkOptions | false;
+  private readonly deduplicate: { threshold: number } | false;
+  /** Near-duplicate index over live canonical chunks; built on the first add that needs it. */
+  private nearDuplicates: NearDuplicateIndex | null = null;
+  private readonly flushChunks: number;
+  /** Whether some live document has more than one chunk (else grouping hits by document is a no-op). */
+  private multiChunk = false;
+  /** chunk key → its document's metadata; loaded on the first filtered search. */
+  private metadataOf: Map<number, Metadata> | null = null;
   private closed = false;
   private mergeScheduled: Promise<void> | null = null;
   private segmentCache = new Map<string, Segment>();
 
-  private constructor(store: DocumentStore, analyzer: Analyzer, bm25: Bm25Params, releaseLock: (() => void) | null, mergeFactor: number) {
+  private constructor(
+    store: DocumentStore,
+    analyzer: Analyzer,
+    bm25: Bm25Params,
+    releaseLock: (() => void) | null,
+    settings: { mergeFactor: number; chunking: ChunkOptions | false; flushChunks: number; deduplicate: { threshold: number } | false },
+  ) {
     this.store = store;
+    this.chunking = settings.chunking;
+    this.deduplicate = settings.deduplicate;
+    this.flushChunks = settings.flushChunks;
     this.path = store.folder;
     this.readOnly = store.readOnly;
     this.analyzer = analyzer;
     this.bm25 = bm25;
     this.releaseLock = releaseLock;
-    this.mergeFactor = mergeFactor;
+    this.mergeFactor = settings.mergeFactor;
   }
 
   /** See {@link openCollection}. */
@@ -180,10 +234,17 @@ export class Collection {
         analyzerName = options.analyzer ?? defaults.analyzer;
         getAnalyzer(analyzerName); // validate before recording
         if (readOnly) throw new RalmError('FORMAT', `${store.file}: collection has no analyzer recorded`, { file: store.file });
+        const chunking = options.chunking === false ? false : { ...DEFAULT_CHUNK_OPTIONS, ...(options.chunking ?? {}) };
         store.transaction(() => {
           store.setMeta('analyzer', analyzerName!);
           store.setMeta('bm25.k1', String(options.bm25?.k1 ?? defaults.bm25.k1));
           store.setMeta('bm25.b', String(options.bm25?.b ?? defaults.bm25.b));
+          store.setMeta('chunking', JSON.stringify(chunking));
+          const deduplicate = options.deduplicate === false ? false : { threshold: options.deduplicate?.threshold ?? defaults.nearDuplicateThreshold };
+          if (deduplicate && !(deduplicate.threshold > 0 && deduplicate.threshold <= 1)) {
+            throw new RalmError('INVALID_ARGUMENT', `deduplicate.threshold must be in (0, 1], got ${deduplicate.threshold}`);
+          }
+          store.setMeta('deduplicate', JSON.stringify(deduplicate));
         });
       } else if (options.analyzer !== undefined && options.analyzer !== recorded) {
         throw new RalmError(
@@ -199,7 +260,11 @@ export class Collection {
       });
       const mergeFactor = options.mergeFactor ?? defaults.mergeFactor;
       if (!Number.isInteger(mergeFactor) || mergeFactor < 2) throw new RalmError('INVALID_ARGUMENT', `mergeFactor must be an integer ≥ 2, got ${mergeFactor}`);
-      const collection = new Collection(store, analyzer, bm25, release, mergeFactor);
+      const chunking = JSON.parse(store.getMeta('chunking') ?? 'false') as ChunkOptions | false;
+      const flushChunks = options.flushChunks ?? 50_000;
+      if (!Number.isInteger(flushChunks) || flushChunks < 1) throw new RalmError('INVALID_ARGUMENT', `flushChunks must be a positive integer, got ${flushChunks}`);
+      const deduplicate = JSON.parse(store.getMeta('deduplicate') ?? 'false') as { threshold: number } | false;
+      const collection = new Collection(store, analyzer, bm25, release, { mergeFactor, chunking, flushChunks, deduplicate });
       collection.load();
       return collection;
     } catch (error) {
@@ -263,11 +328,9 @@ export class Collection {
     this.segments = loaded;
     this.idOf = idOf;
     this.deleted = deleted;
-    this.nextChunkno = store.maxChunkno() + 1;
-    for (const { segment } of loaded) {
-      const keys = segment.docKeys;
-      if (keys.length > 0 && keys[keys.length - 1]! >= this.nextChunkno) this.nextChunkno = keys[keys.length - 1]! + 1;
-    }
+    this.metadataOf = null;
+    this.multiChunk = idOf.size > new Set(idOf.values()).size;
+    this.nextChunkno = Math.max(store.maxChunkno() + 1, this.maxIndexedKey() + 1);
     this.rebuildSearcher();
   }
 
@@ -285,112 +348,209 @@ export class Collection {
   }
 
   /**
-   * Adds documents (the same id replaces the stored version). Buffered until {@link commit};
-   * documents whose content equals the stored version are skipped.
+   * Adds documents (the same id replaces the stored version). Each document is chunked, analyzed and
+   * written into the open commit right away (memory stays bounded); nothing is visible to searches or
+   * other processes until {@link commit}. Documents whose content equals the stored version are skipped.
    * @example collection.add({ id: 'a', title: 'Title', text: 'Body text', metadata: { year: 2024 } });
    */
   add(documents: DocumentInput | readonly DocumentInput[]): void {
     this.assertWritable();
     const list = Array.isArray(documents) ? documents : [documents as DocumentInput];
     for (let i = 0; i < list.length; i++) {
-      const input = list[i]!;
-      const document = normalizeDocument(input, i);
+      const document = normalizeDocument(list[i]!, i);
       const hash = documentHash(document);
-      const previous = this.pending.get(document.id);
-      if (previous?.kind === 'put') this.orphans.push(previous.chunkno);
       const live = this.store.liveVersion(document.id);
       if (live && live.hash === hash) {
-        if (previous) this.pending.delete(document.id);
         this.unchanged++;
         continue;
       }
-      const chunkno = this.nextChunkno++;
-      this.writer ??= new SegmentWriter();
-      this.writer.add(chunkno, this.analyzer.analyze(document.title ? `${document.title} ${document.text}` : document.text));
-      this.pending.set(document.id, { kind: 'put', document: { ...document, hash }, chunkno });
+      this.guarded(() => {
+        const staging = this.beginStaging();
+        if (live) this.removeVersion(staging, live.docno);
+        const previous = staging.changes.get(document.id);
+        staging.changes.set(document.id, previous === 'added' || (previous === undefined && !live) ? 'added' : 'updated');
+        const chunks = this.chunksOf(document);
+        const rows: Array<ReturnType<Collection['chunksOf']>[number] & { chunkno: number; duplicateOf?: number }> = chunks.map((c) => ({ ...c, chunkno: this.nextChunkno++ }));
+        const nearDuplicates = this.nearDuplicateIndex();
+        if (nearDuplicates) {
+          for (const row of rows) {
+            const body = document.text.slice(row.start, row.end);
+            if (countTokens(body) < MIN_DEDUPLICATE_TOKENS) continue;
+            const canonical = nearDuplicates.add(row.chunkno, body);
+            if (canonical !== null && !rows.some((r) => r.chunkno === canonical)) row.duplicateOf = canonical;
+          }
+        }
+        this.store.insertDocument({ ...document, hash }, staging.seq, rows);
+        for (const row of rows) {
+          if (row.duplicateOf !== undefined) continue; // stored once: the canonical chunk is indexed
+          staging.writer.add(row.chunkno, this.analyzer.analyze(chunkText(document.title, document.text, row)));
+          staging.addedKeys.set(row.chunkno, document.id);
+        }
+        if (staging.writer.documentCount >= this.flushChunks) this.flush(staging);
+      });
     }
   }
 
-  /** Deletes documents by id (buffered until {@link commit}). Unknown ids are ignored. */
+  /** Deletes documents by id (part of the open commit). Unknown ids are ignored. */
   delete(ids: string | readonly string[]): void {
     this.assertWritable();
     for (const id of typeof ids === 'string' ? [ids] : ids) {
-      const previous = this.pending.get(id);
-      if (previous?.kind === 'put') this.orphans.push(previous.chunkno);
-      this.pending.set(id, { kind: 'delete' });
+      const live = this.store.liveVersion(id);
+      if (!live) continue;
+      this.guarded(() => {
+        const staging = this.beginStaging();
+        this.removeVersion(staging, live.docno);
+        const previous = staging.changes.get(id);
+        if (previous === 'added') staging.changes.delete(id);
+        else staging.changes.set(id, 'deleted');
+      });
     }
   }
 
-  /** Number of buffered, uncommitted changes. */
+  /** Number of documents the open commit adds, updates or deletes. */
   get pendingChanges(): number {
-    return this.pending.size;
+    return this.staging?.changes.size ?? 0;
+  }
+
+  private beginStaging(): Staging {
+    if (this.staging) return this.staging;
+    this.store.beginTransaction();
+    this.staging = { seq: this.store.lastSeq() + 1, writer: new SegmentWriter(), segments: [], deletedKeys: [], addedKeys: new Map(), changes: new Map() };
+    return this.staging;
   }
 
   /**
-   * Makes every buffered change searchable and durable in one atomic SQLite transaction: the
-   * documents, their chunks, the new index segment and the checkpoint. If the process dies before
-   * it returns, the collection holds exactly the previous commit.
+   * Marks a stored version deleted in the open commit; its chunks leave the index at commit. A chunk
+   * that other documents link to as a near-duplicate hands over to the first of them, which is indexed.
+   */
+  private removeVersion(staging: Staging, docno: number): void {
+    for (const key of this.store.markDeleted(docno, staging.seq)) {
+      staging.addedKeys.delete(key); // when it was added earlier in this same commit
+      staging.deletedKeys.push(key);
+      this.nearDuplicates?.remove(key);
+      const linked = this.store.duplicatesOf(key);
+      if (linked.length === 0) continue;
+      const [heir, ...others] = linked;
+      this.store.setDuplicateOf(heir!.chunkno, null);
+      for (const other of others) this.store.setDuplicateOf(other.chunkno, heir!.chunkno);
+      const owner = this.store.documentByDocno(heir!.docno)!;
+      staging.writer.add(heir!.chunkno, this.analyzer.analyze(chunkText(owner.title, owner.text, heir!)));
+      staging.addedKeys.set(heir!.chunkno, heir!.id);
+      this.nearDuplicates?.add(heir!.chunkno, owner.text.slice(heir!.start, heir!.end));
+    }
+  }
+
+  private nearDuplicateIndex(): NearDuplicateIndex | null {
+    if (this.deduplicate === false) return null;
+    if (!this.nearDuplicates) {
+      const index = new NearDuplicateIndex({ threshold: this.deduplicate.threshold });
+      for (const { chunkno, text } of this.store.iterateLiveChunkTexts()) {
+        if (countTokens(text) >= MIN_DEDUPLICATE_TOKENS) index.add(chunkno, text);
+      }
+      this.nearDuplicates = index;
+    }
+    return this.nearDuplicates;
+  }
+
+  /** Writes the in-memory segment of the open commit into it (bounded memory for large ingests). */
+  private flush(staging: Staging): void {
+    if (staging.writer.documentCount === 0) return;
+    const segment = staging.writer.finish();
+    const name = `s${staging.seq}-${staging.segments.length}`;
+    this.store.putArtifact({ kind: SEGMENT_KIND, name, seq: staging.seq, bytes: encodeSegment(segment) });
+    staging.segments.push({ name, seq: staging.seq, segment });
+    staging.writer = new SegmentWriter();
+  }
+
+  /** Runs a write of the open commit; on failure the whole open commit is rolled back. */
+  private guarded<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+  }
+
+  private chunksOf(document: { text: string; sections?: DocumentSection[] }): Array<{ ordinal: number; start: number; end: number; headingPath?: string[]; page?: number }> {
+    if (this.chunking === false || document.text.length === 0) return [{ ordinal: 0, start: 0, end: document.text.length }];
+    const chunks = chunkDocument({ text: document.text, sections: document.sections }, this.chunking);
+    if (chunks.length === 0) return [{ ordinal: 0, start: 0, end: document.text.length }];
+    return chunks.map((c, ordinal) => ({ ordinal, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page }));
+  }
+
+  /**
+   * Discards the open commit: nothing it added or deleted reaches the collection.
+   * @example collection.add(doc); collection.rollback(); // as if add() had not been called
+   */
+  rollback(): void {
+    this.store.rollbackTransaction();
+    this.staging = null;
+    this.nearDuplicates = null; // it may hold chunks of the discarded commit: rebuilt when needed
+    this.unchanged = 0;
+    this.nextChunkno = Math.max(this.store.maxChunkno() + 1, this.maxIndexedKey() + 1);
+  }
+
+  /**
+   * Makes the open commit searchable and durable: the documents, their chunks, the index segments and
+   * the checkpoint become visible at once, in one SQLite transaction (WAL, synchronous=FULL). If the
+   * process dies before this returns, the collection holds exactly the previous commit.
    */
   async commit(): Promise<CommitResult> {
     this.assertWritable();
     const started = performance.now();
     const unchanged = this.unchanged;
     this.unchanged = 0;
-    if (this.pending.size === 0) {
-      this.orphans = [];
-      this.writer = null;
-      return { seq: this.seq, added: 0, updated: 0, deleted: 0, unchanged, seconds: (performance.now() - started) / 1000 };
-    }
-    const pending = this.pending;
-    const writer = this.writer;
-    const newlyDeleted = [...this.orphans];
-    this.pending = new Map();
-    this.orphans = [];
-    this.writer = null;
-    const segment = writer && writer.documentCount > 0 ? writer.finish() : null;
-    const bytes = segment ? encodeSegment(segment) : null;
+    const staging = this.staging;
+    if (!staging) return { seq: this.seq, added: 0, updated: 0, deleted: 0, unchanged, seconds: (performance.now() - started) / 1000 };
     let added = 0;
     let updated = 0;
     let deletedCount = 0;
-    const store = this.store;
-    const seq = store.transaction(() => {
-      const seq = store.lastSeq() + 1;
-      for (const [id, change] of pending) {
-        const live = store.liveVersion(id);
-        if (live) newlyDeleted.push(...store.markDeleted(live.docno, seq));
-        if (change.kind === 'put') {
-          const d = change.document;
-          store.insertDocument(d, seq, [{ chunkno: change.chunkno, ordinal: 0, start: 0, end: d.text.length }]);
-          if (live) updated++;
-          else added++;
-        } else if (live) {
-          deletedCount++;
-        }
-      }
-      if (bytes) store.putArtifact({ kind: SEGMENT_KIND, name: `s${seq}`, seq, bytes });
-      store.setMeta('sparse.checkpoint', String(seq));
-      store.recordCommit(seq, added + updated, deletedCount + updated);
-      return seq;
-    });
-    // The transaction is durable: publish the new state to searches.
-    this.seq = seq;
-    if (segment) {
-      this.segments = [...this.segments, { name: `s${seq}`, seq, segment }];
-      this.segmentCache.set(`s${seq}`, segment);
+    for (const change of staging.changes.values()) {
+      if (change === 'added') added++;
+      else if (change === 'updated') updated++;
+      else deletedCount++;
     }
-    for (const key of newlyDeleted) {
+    this.guarded(() => {
+      this.flush(staging);
+      this.store.setMeta('sparse.checkpoint', String(staging.seq));
+      this.store.recordCommit(staging.seq, added + updated, deletedCount + updated);
+      this.store.commitTransaction();
+    });
+    this.staging = null;
+    // Durable: publish the new state to searches.
+    this.seq = staging.seq;
+    for (const s of staging.segments) this.segmentCache.set(s.name, s.segment);
+    this.segments = [...this.segments, ...staging.segments];
+    for (const key of staging.deletedKeys) {
       this.deleted.add(key);
       this.idOf.delete(key);
+      this.metadataOf?.delete(key);
     }
-    for (const [id, change] of pending) if (change.kind === 'put') this.idOf.set(change.chunkno, id);
+    let previous: string | undefined;
+    for (const [key, id] of staging.addedKeys) {
+      this.idOf.set(key, id);
+      if (id === previous) this.multiChunk = true; // chunks of a document get consecutive keys
+      previous = id;
+    }
+    if (this.metadataOf && staging.addedKeys.size > 0) this.metadataOf = null; // reloaded on the next filtered search
     this.rebuildSearcher();
     if (this.segments.length > this.mergeFactor && !this.mergeScheduled) {
       this.mergeScheduled = new Promise((resolve) => setImmediate(resolve)).then(() => {
         this.mergeScheduled = null;
-        if (!this.closed) this.mergeSmallest();
+        if (!this.closed && !this.staging) this.mergeSmallest();
       });
     }
-    return { seq, added, updated, deleted: deletedCount, unchanged, seconds: (performance.now() - started) / 1000 };
+    return { seq: staging.seq, added, updated, deleted: deletedCount, unchanged, seconds: (performance.now() - started) / 1000 };
+  }
+
+  private maxIndexedKey(): number {
+    let max = 0;
+    for (const { segment } of this.segments) {
+      const keys = segment.docKeys;
+      if (keys.length > 0 && keys[keys.length - 1]! > max) max = keys[keys.length - 1]!;
+    }
+    return max;
   }
 
   /** Merges the smallest segments into one (runs after a commit that leaves too many segments). */
@@ -424,6 +584,7 @@ export class Collection {
   async optimize(): Promise<{ segmentsBefore: number; purgedDocuments: number }> {
     this.assertWritable();
     await this.mergeScheduled;
+    if (this.staging) throw new RalmError('INVALID_ARGUMENT', 'optimize() needs the open commit to be committed or rolled back first');
     const segmentsBefore = this.segments.length;
     if (this.segments.length > 1 || this.deleted.size > 0) this.mergeInto(this.segments);
     const held = new Set<number>();
@@ -466,7 +627,27 @@ export class Collection {
             params: validateBm25({ k1: options.bm25.k1 ?? this.bm25.k1, b: options.bm25.b ?? this.bm25.b }),
           })
         : this.searcher;
-    const scored = searcher.search(terms, { k });
+    const filter = options.filter === undefined ? undefined : this.filterPredicate(options.filter);
+    const group = options.group ?? 'document';
+    let scored = searcher.search(terms, { k, filter });
+    if (group === 'document' && this.multiChunk) {
+      // A document may match through several chunks: keep its best one, and fetch deeper until k documents.
+      for (let depth = k; ; ) {
+        const seen = new Set<string>();
+        const best = scored.filter((s) => {
+          const id = this.idOf.get(s.docKey) ?? '';
+          if (seen.has(id)) return false;
+          seen.add(id);
+          return true;
+        });
+        if (best.length >= k || scored.length < depth) {
+          scored = best.slice(0, k);
+          break;
+        }
+        depth *= 4;
+        scored = searcher.search(terms, { k: depth, filter });
+      }
+    }
     const hits: SearchHit[] = new Array(scored.length);
     for (let i = 0; i < scored.length; i++) {
       const s = scored[i]!;
@@ -483,10 +664,32 @@ export class Collection {
         if (!row) continue;
         hit.title = row.document.title;
         hit.metadata = row.document.metadata;
+        hit.ordinal = row.chunk.ordinal;
+        hit.start = row.chunk.start;
+        hit.end = row.chunk.end;
+        if (row.chunk.headingPath.length > 0) hit.headingPath = row.chunk.headingPath;
+        if (row.chunk.page !== null) hit.page = row.chunk.page;
+        const linked = this.store.duplicatesOf(hit.chunk);
+        if (linked.length > 0) hit.duplicates = linked.map((d) => ({ id: d.id, chunk: d.chunkno, start: d.start, end: d.end }));
         hit.snippet = makeSnippet(row.document.text.slice(row.chunk.start, row.chunk.end), termSet, this.analyzer, defaults.snippetLength);
       }
     }
     return { query, terms, hits };
+  }
+
+  private filterPredicate(filter: string | Record<string, unknown>): (docKey: number) => boolean {
+    const node = typeof filter === 'string' ? parseFilter(filter) : filterFromJson(filter);
+    const predicate = compileFilter(node);
+    if (!this.metadataOf) {
+      const map = new Map<number, Metadata>();
+      for (const [chunkno, json] of this.store.liveChunkMetadata()) map.set(chunkno, JSON.parse(json) as Metadata);
+      this.metadataOf = map;
+    }
+    const metadataOf = this.metadataOf;
+    return (docKey) => {
+      const metadata = metadataOf.get(docKey);
+      return metadata !== undefined && predicate(metadata);
+    };
   }
 
   /** The analyzed query: unique terms, boost = count, in first-occurrence order. */
@@ -544,12 +747,12 @@ export class Collection {
     };
   }
 
-  /** Closes the collection. Uncommitted changes are discarded; a running merge finishes first. */
+  /** Closes the collection. An open (uncommitted) commit is rolled back; a running merge finishes first. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.mergeScheduled;
     this.closed = true;
-    this.pending.clear();
+    if (this.staging) this.rollback();
     this.store.close();
     this.releaseLock?.();
   }
@@ -560,16 +763,17 @@ function chunkText(title: string, text: string, chunk: { ordinal: number; start:
   return chunk.ordinal === 0 && title ? `${title} ${body}` : body;
 }
 
-function normalizeDocument(input: DocumentInput, index: number): { id: string; title: string; text: string; metadata: Metadata } {
+function normalizeDocument(input: DocumentInput, index: number): { id: string; title: string; text: string; metadata: Metadata; sections?: DocumentSection[] } {
   if (input === null || typeof input !== 'object') throw new RalmError('INVALID_ARGUMENT', `document #${index + 1} is not an object`);
-  const { id, title, text, metadata } = input;
+  const { id, title, text, metadata, sections } = input;
   if (typeof id !== 'string' || id.length === 0) throw new RalmError('INVALID_ARGUMENT', `document #${index + 1} has no id (a non-empty string is required)`);
   if (typeof text !== 'string') throw new RalmError('INVALID_ARGUMENT', `document "${id}" has no text (a string is required)`);
   if (title !== undefined && typeof title !== 'string') throw new RalmError('INVALID_ARGUMENT', `document "${id}": title must be a string`);
   if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
     throw new RalmError('INVALID_ARGUMENT', `document "${id}": metadata must be a JSON object`);
   }
-  return { id, title: title ?? '', text, metadata: metadata ?? {} };
+  if (sections !== undefined && !Array.isArray(sections)) throw new RalmError('INVALID_ARGUMENT', `document "${id}": sections must be an array`);
+  return { id, title: title ?? '', text, metadata: metadata ?? {}, sections };
 }
 
 function validateBm25(params: Bm25Params): Bm25Params {

@@ -17,6 +17,8 @@ export const defaults = {
   k: 10,
   /** Segments allowed before a background merge combines the smallest ones. */
   mergeFactor: 8,
+  /** Estimated Jaccard similarity at which a chunk is stored once, as a near-duplicate of another. */
+  nearDuplicateThreshold: 0.9,
   /** Characters of context shown in a search snippet. */
   snippetLength: 220,
 } as const;

@@ -23,6 +23,8 @@ export interface RetrievalEvaluationOptions {
   runPath?: string;
   /** Depth of the run (default 100). */
   depth?: number;
+  /** Chunking of the benchmark's documents (default false: each document indexed whole, as Anserini does). */
+  chunking?: false | { targetTokens?: number; overlapTokens?: number };
   onProgress?: ProgressListener;
 }
 
@@ -106,7 +108,7 @@ async function runRetrievalEvaluation(input: {
   const path = options.indexPath ?? temporary!;
   const depth = options.depth ?? 100;
   try {
-    const collection = await openCollection({ path, create: true, analyzer: options.analyzer, bm25: options.bm25 });
+    const collection = await openCollection({ path, create: true, analyzer: options.analyzer, bm25: options.bm25, chunking: options.chunking ?? false, deduplicate: false });
     try {
       const started = performance.now();
       const docs = await input.feed(collection, (done) => options.onProgress?.({ phase: 'index', done }));

@@ -41,6 +41,9 @@ export async function verifyCollection(path: string): Promise<VerifyReport> {
         problems.push(RalmError.is(error) ? error.message : `${source}: ${(error as Error).message}`);
       }
     }
+    for (const [chunkno, canonical] of store.liveDuplicateLinks()) {
+      if (!live.has(canonical)) problems.push(`${store.file}: chunk ${chunkno} is stored as a near-duplicate of chunk ${canonical}, which is not a live indexed chunk`);
+    }
     const lastSeq = store.lastSeq();
     const checkpoint = Number(store.getMeta('sparse.checkpoint') ?? 0);
     let missing = 0;

@@ -45,6 +45,9 @@ export interface ChunkRow {
   ordinal: number;
   start: number;
   end: number;
+  /** Titles of the enclosing headings, outermost first. */
+  headingPath: string[];
+  page: number | null;
 }
 
 /** A chunk about to be inserted, with the key it will have. */
@@ -53,6 +56,10 @@ export interface NewChunk {
   ordinal: number;
   start: number;
   end: number;
+  headingPath?: readonly string[];
+  page?: number;
+  /** The canonical chunk this one is a near-duplicate of (then it is stored but not indexed). */
+  duplicateOf?: number;
 }
 
 /** A persisted index artifact (e.g. a sparse segment). */
@@ -97,9 +104,13 @@ CREATE TABLE chunks (
   docno INTEGER NOT NULL REFERENCES documents (docno),
   ordinal INTEGER NOT NULL,
   start INTEGER NOT NULL,
-  end INTEGER NOT NULL
+  end INTEGER NOT NULL,
+  headings TEXT,
+  page INTEGER,
+  duplicate_of INTEGER
 );
 CREATE INDEX chunks_docno ON chunks (docno);
+CREATE INDEX chunks_duplicate_of ON chunks (duplicate_of) WHERE duplicate_of IS NOT NULL;
 CREATE TABLE artifacts (
   kind TEXT NOT NULL,
   name TEXT NOT NULL,
@@ -208,15 +219,20 @@ export class DocumentStore {
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: this.readOnly ? null : db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      liveByIdHash: db.prepare('SELECT docno, hash FROM documents WHERE id = ? AND deleted_seq IS NULL'),
+      liveByIdHash: db.prepare('SELECT docno, hash, added_seq AS addedSeq FROM documents WHERE id = ? AND deleted_seq IS NULL'),
       insertDocument: this.readOnly
         ? null
         : db.prepare('INSERT INTO documents (id, title, text, metadata, hash, added_seq) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertChunk: this.readOnly ? null : db.prepare('INSERT INTO chunks (chunkno, docno, ordinal, start, end) VALUES (?, ?, ?, ?, ?)'),
+      insertChunk: this.readOnly ? null : db.prepare('INSERT INTO chunks (chunkno, docno, ordinal, start, end, headings, page, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       markDeleted: this.readOnly ? null : db.prepare('UPDATE documents SET deleted_seq = ? WHERE docno = ?'),
       chunksOfDocument: db.prepare('SELECT chunkno FROM chunks WHERE docno = ?').pluck(),
       maxChunkno: db.prepare('SELECT coalesce(max(chunkno), 0) FROM chunks').pluck(),
-      liveChunks: db.prepare('SELECT c.chunkno AS chunkno, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL').raw(),
+      liveChunks: db.prepare('SELECT c.chunkno AS chunkno, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL').raw(),
+      duplicatesOf: db.prepare(
+        'SELECT c.chunkno AS chunkno, c.docno AS docno, c.ordinal AS ordinal, c.start AS start, c.end AS end, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.duplicate_of = ? AND d.deleted_seq IS NULL ORDER BY c.chunkno',
+      ),
+      setDuplicateOf: this.readOnly ? null : db.prepare('UPDATE chunks SET duplicate_of = ? WHERE chunkno = ?'),
+      documentByDocno: db.prepare('SELECT * FROM documents WHERE docno = ?'),
       insertArtifact: this.readOnly ? null : db.prepare('INSERT OR REPLACE INTO artifacts (kind, name, seq, bytes) VALUES (?, ?, ?, ?)'),
       deleteArtifact: this.readOnly ? null : db.prepare('DELETE FROM artifacts WHERE kind = ? AND name = ?'),
       artifacts: db.prepare('SELECT kind, name, seq, bytes FROM artifacts WHERE kind = ? ORDER BY seq, name'),
@@ -266,8 +282,8 @@ export class DocumentStore {
   }
 
   /** The live version of document `id`, if any (docno and hash only). */
-  liveVersion(id: string): { docno: number; hash: string } | undefined {
-    return this.statements.liveByIdHash.get(id) as { docno: number; hash: string } | undefined;
+  liveVersion(id: string): { docno: number; hash: string; addedSeq: number } | undefined {
+    return this.statements.liveByIdHash.get(id) as { docno: number; hash: string; addedSeq: number } | undefined;
   }
 
   /** Inserts a document version at `seq` with its chunks; returns its docno. */
@@ -275,7 +291,9 @@ export class DocumentStore {
     const info = this.writable(this.statements.insertDocument).run(doc.id, doc.title, doc.text, JSON.stringify(doc.metadata), doc.hash, seq);
     const docno = Number(info.lastInsertRowid);
     const insertChunk = this.writable(this.statements.insertChunk);
-    for (const c of chunks) insertChunk.run(c.chunkno, docno, c.ordinal, c.start, c.end);
+    for (const c of chunks) {
+      insertChunk.run(c.chunkno, docno, c.ordinal, c.start, c.end, c.headingPath && c.headingPath.length > 0 ? JSON.stringify(c.headingPath) : null, c.page ?? null, c.duplicateOf ?? null);
+    }
     return docno;
   }
 
@@ -290,7 +308,70 @@ export class DocumentStore {
     return Number(this.statements.maxChunkno.get());
   }
 
-  /** Every live chunk with its document id, as `[chunkno, id]` pairs. */
+  /** Metadata of every live chunk's document, as `[chunkno, metadata JSON]` pairs (for filters). */
+  liveChunkMetadata(): Array<[number, string]> {
+    return this.db.prepare('SELECT c.chunkno, d.metadata FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL').raw().all() as Array<[number, string]>;
+  }
+
+  /** Chunks of a document version, in order. */
+  chunksOf(docno: number): ChunkRow[] {
+    return (this.db.prepare('SELECT chunkno, docno, ordinal, start, end, headings, page FROM chunks WHERE docno = ? ORDER BY ordinal').all(docno) as RawChunkRow[]).map(toChunkRow);
+  }
+
+  /** Starts a long write transaction (the staging area of a commit); `commitTransaction` or `rollbackTransaction` ends it. */
+  beginTransaction(): void {
+    this.writable(this.statements.setMeta);
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  commitTransaction(): void {
+    this.db.exec('COMMIT');
+  }
+
+  rollbackTransaction(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** Live chunks stored as near-duplicates of `chunkno` (not indexed themselves). */
+  duplicatesOf(chunkno: number): Array<{ chunkno: number; docno: number; ordinal: number; start: number; end: number; id: string }> {
+    return this.statements.duplicatesOf.all(chunkno) as Array<{ chunkno: number; docno: number; ordinal: number; start: number; end: number; id: string }>;
+  }
+
+  /** Links a chunk to a canonical near-duplicate, or (null) makes it canonical itself. */
+  setDuplicateOf(chunkno: number, canonical: number | null): void {
+    this.writable(this.statements.setDuplicateOf).run(canonical, chunkno);
+  }
+
+  /** A document version by its docno (live or not). */
+  documentByDocno(docno: number): DocumentRow | undefined {
+    const row = this.statements.documentByDocno.get(docno) as RawDocumentRow | undefined;
+    return row ? toDocumentRow(row) : undefined;
+  }
+
+  /** Live canonical chunks with their text spans, for rebuilding a near-duplicate index. */
+  *iterateLiveChunkTexts(): IterableIterator<{ chunkno: number; text: string }> {
+    // offsets are UTF-16 code units (JavaScript's), so the text is sliced here, not with SQLite's substr
+    const statement = this.db.prepare(
+      'SELECT c.chunkno AS chunkno, d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL',
+    );
+    for (const row of statement.iterate() as IterableIterator<{ chunkno: number; text: string; start: number; end: number }>) {
+      yield { chunkno: row.chunkno, text: row.text.slice(row.start, row.end) };
+    }
+  }
+
+  /** Live chunks stored as near-duplicates, with the chunk they point to (for verification). */
+  liveDuplicateLinks(): Array<[number, number]> {
+    return this.db
+      .prepare('SELECT c.chunkno, c.duplicate_of FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NOT NULL')
+      .raw()
+      .all() as Array<[number, number]>;
+  }
+
+  /** Every live canonical chunk with its document id, as `[chunkno, id]` pairs (near-duplicates excluded). */
   liveChunks(): Array<[number, string]> {
     return this.statements.liveChunks.all() as Array<[number, string]>;
   }
@@ -304,8 +385,8 @@ export class DocumentStore {
     const rows = this.db
       .prepare('SELECT * FROM documents WHERE added_seq > ? AND deleted_seq IS NULL ORDER BY docno')
       .all(seq) as RawDocumentRow[];
-    const chunkStatement = this.db.prepare('SELECT chunkno, docno, ordinal, start, end FROM chunks WHERE docno = ? ORDER BY ordinal');
-    return rows.map((r) => ({ ...toDocumentRow(r), chunks: chunkStatement.all(r.docno) as ChunkRow[] }));
+    const chunkStatement = this.db.prepare('SELECT chunkno, docno, ordinal, start, end, headings, page FROM chunks WHERE docno = ? ORDER BY ordinal');
+    return rows.map((r) => ({ ...toDocumentRow(r), chunks: (chunkStatement.all(r.docno) as RawChunkRow[]).map(toChunkRow) }));
   }
 
   /** Fetches live documents by user id, in the order asked; missing ids are skipped. */
@@ -326,15 +407,10 @@ export class DocumentStore {
     const placeholders = chunknos.map(() => '?').join(',');
     const rows = this.db
       .prepare(
-        `SELECT c.chunkno, c.ordinal, c.start, c.end, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`,
+        `SELECT c.chunkno, c.ordinal, c.start, c.end, c.headings, c.page, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`,
       )
-      .all(...chunknos) as Array<RawDocumentRow & { chunkno: number; ordinal: number; start: number; end: number }>;
-    for (const r of rows) {
-      out.set(r.chunkno, {
-        chunk: { chunkno: r.chunkno, docno: r.docno, ordinal: r.ordinal, start: r.start, end: r.end },
-        document: toDocumentRow(r),
-      });
-    }
+      .all(...chunknos) as Array<RawDocumentRow & RawChunkRow>;
+    for (const r of rows) out.set(r.chunkno, { chunk: toChunkRow(r), document: toDocumentRow(r) });
     return out;
   }
 
@@ -407,6 +483,28 @@ interface RawDocumentRow {
   hash: string;
   added_seq: number;
   deleted_seq: number | null;
+}
+
+interface RawChunkRow {
+  chunkno: number;
+  docno: number;
+  ordinal: number;
+  start: number;
+  end: number;
+  headings: string | null;
+  page: number | null;
+}
+
+function toChunkRow(r: RawChunkRow): ChunkRow {
+  return {
+    chunkno: r.chunkno,
+    docno: r.docno,
+    ordinal: r.ordinal,
+    start: r.start,
+    end: r.end,
+    headingPath: r.headings ? (JSON.parse(r.headings) as string[]) : [],
+    page: r.page ?? null,
+  };
 }
 
 function toDocumentRow(r: RawDocumentRow): DocumentRow {

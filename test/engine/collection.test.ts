@@ -263,3 +263,77 @@ describe('collection', () => {
     );
   });
 });
+
+describe('collection: chunks, filters, near-duplicates, staging', () => {
+  const paragraph = (topic: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `The ${topic} section ${i} explains retrieval details number ${i} with several words to read.`).join(' ');
+
+  it('chunks long documents, cites the span, and returns each document once', async () => {
+    const c = await create({ chunking: { targetTokens: 40, overlapTokens: 5 }, deduplicate: false });
+    const text = `# Intro\n\n${paragraph('alpha', 6)}\n\n# Details\n\n${paragraph('omega', 6)}`;
+    c.add({ id: 'long', title: 'Long', text, sections: [] });
+    c.add({ id: 'short', text: 'omega appears here too' });
+    await c.commit();
+    const { hits } = await c.search('omega', { k: 10 });
+    expect(hits.map((h) => h.id)).toEqual(expect.arrayContaining(['long', 'short']));
+    expect(new Set(hits.map((h) => h.id)).size).toBe(hits.length);
+    const long = hits.find((h) => h.id === 'long')!;
+    expect(text.slice(long.start, long.end)).toContain('omega');
+    const chunks = await c.search('omega', { k: 50, group: 'chunk' });
+    expect(chunks.hits.filter((h) => h.id === 'long').length).toBeGreaterThan(1);
+  });
+
+  it('applies metadata filters inside the top-k (k hits whenever k match)', async () => {
+    const c = await create({ deduplicate: false });
+    const docs = Array.from({ length: 60 }, (_, i) => ({
+      id: `d${i}`,
+      text: `${'ranking '.repeat(i < 50 ? 5 : 1)} document ${i}`,
+      metadata: { year: 2000 + (i % 30), lang: i >= 50 ? 'zh' : 'en', path: i % 2 ? 'docs/api/x' : 'docs/guide/y' },
+    }));
+    c.add(docs);
+    await c.commit();
+    const zh = await c.search('ranking', { k: 10, filter: 'lang = "zh"' });
+    expect(zh.hits.map((h) => h.id).sort()).toEqual(docs.filter((d) => d.metadata.lang === 'zh').map((d) => d.id).sort());
+    const recent = await c.search('ranking', { k: 5, filter: { and: [{ year: { gte: 2025 } }, { path: { prefix: 'docs/api/' } }] } });
+    expect(recent.hits).toHaveLength(5);
+    for (const h of recent.hits) expect(h.metadata).toMatchObject({ path: 'docs/api/x' });
+    for (const h of recent.hits) expect((h.metadata as { year: number }).year).toBeGreaterThanOrEqual(2025);
+    await expect(c.search('ranking', { filter: 'year >=' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('column') });
+  });
+
+  it('stores a near-duplicate chunk once, links every source, and promotes it when the original goes', async () => {
+    const c = await create({ chunking: false });
+    const body = 'Retrieval augmented generation grounds a language model on passages retrieved from a corpus of documents.';
+    c.add({ id: 'original', text: body });
+    c.add({ id: 'copy', text: `${body} ` }); // near-identical
+    c.add({ id: 'other', text: 'A completely different text about cooking pasta with tomatoes and basil leaves.' });
+    await c.commit();
+    const first = await c.search('grounds language model', { k: 10 });
+    expect(first.hits.map((h) => h.id)).toEqual(['original']);
+    expect(first.hits[0]!.duplicates).toEqual([expect.objectContaining({ id: 'copy' })]);
+    expect((await verifyCollection(dir)).problems).toEqual([]);
+    c.delete('original');
+    await c.commit();
+    const second = await c.search('grounds language model', { k: 10 });
+    expect(second.hits.map((h) => h.id)).toEqual(['copy']);
+    expect(second.hits[0]!.duplicates).toBeUndefined();
+    expect((await verifyCollection(dir)).problems).toEqual([]);
+  });
+
+  it('rollback() discards the open commit; large commits flush segments without changing results', async () => {
+    const c = await create({ flushChunks: 7, deduplicate: false });
+    c.add({ id: 'keep', text: 'kept document' });
+    await c.commit();
+    c.add({ id: 'gone', text: 'kept? no, rolled back' });
+    c.delete('keep');
+    expect(c.pendingChanges).toBe(2);
+    c.rollback();
+    expect(c.pendingChanges).toBe(0);
+    expect(ids(await c.search('kept'))).toEqual(['keep']);
+    c.add(Array.from({ length: 50 }, (_, i) => ({ id: `f${i}`, text: `flushed words ${i} ${'x'.repeat(i % 3)}` })));
+    await c.commit();
+    expect(c.stats().segments).toBeGreaterThan(2);
+    expect((await c.search('flushed', { k: 100 })).hits).toHaveLength(50);
+    expect((await verifyCollection(dir)).problems).toEqual([]);
+  });
+});
