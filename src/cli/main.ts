@@ -74,12 +74,22 @@ export function buildProgram(): Command {
     .addOption(analyzerOption().default(undefined, `"${defaults.analyzer}" for a new collection`))
     .option('--k1 <x>', 'BM25 k1 recorded for a new collection', parseNumber('--k1', 0))
     .option('--b <x>', 'BM25 b recorded for a new collection', parseNumber('--b', 0, 1))
+    .option('--chunk-tokens <n>', 'target chunk size in tokens for a new collection (default 256; overlap 15%)', parseInteger('--chunk-tokens', 16))
+    .option('--no-chunking', 'index each document whole (new collection)')
+    .option('--no-dedup', 'keep near-duplicate chunks (new collection; default: stored once when Jaccard ≥ 0.9)')
     .option('--strict', 'stop at the first bad input and commit nothing')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index corpus.jsonl.gz --index scifact --analyzer english\n  cat docs.jsonl | ralm index - --index my-index')
-    .action(async (paths: string[], options: { index: string; analyzer?: string; k1?: number; b?: number; strict?: boolean; json?: boolean }) => {
+    .action(async (paths: string[], options: { index: string; analyzer?: string; k1?: number; b?: number; strict?: boolean; json?: boolean; chunkTokens?: number; chunking: boolean; dedup: boolean }) => {
       const started = performance.now();
-      const collection = await openCollection({ path: options.index, create: true, analyzer: options.analyzer, bm25: bm25From(options) });
+      const collection = await openCollection({
+        path: options.index,
+        create: true,
+        analyzer: options.analyzer,
+        bm25: bm25From(options),
+        chunking: options.chunking === false ? false : options.chunkTokens ? { targetTokens: options.chunkTokens } : undefined,
+        deduplicate: options.dedup === false ? false : undefined,
+      });
       let documents = 0;
       let problems = 0;
       let skipped = 0;
@@ -146,21 +156,33 @@ export function buildProgram(): Command {
     .addOption(analyzerOption().default(undefined, 'the collection\'s; any other is refused'))
     .option('--k1 <x>', 'BM25 k1 for this search', parseNumber('--k1', 0))
     .option('--b <x>', 'BM25 b for this search', parseNumber('--b', 0, 1))
+    .option('--filter <expression>', 'metadata filter, e.g. \'lang = "zh" and year >= 2020\', \'path ^= "docs/"\', or a JSON filter object')
+    .addOption(new Option('--group <unit>', 'one hit per document, or every matching chunk').choices(['document', 'chunk']).default('document'))
     .option('--explain', 'show how each score was computed (idf, tf, k1, b, dl, avgdl)')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json')
-    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json\n  ralm search "install" --index my-index --filter \'type = "markdown" and path ^= "docs/"\'')
+    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean; filter?: string; group: 'document' | 'chunk' }) => {
       const collection = await openCollection({ path: options.index, readOnly: true, analyzer: options.analyzer, bm25: bm25From(options) });
       try {
-        const result = await collection.search(query, { k: options.k, explain: options.explain });
+        let filter: string | Record<string, unknown> | undefined = options.filter;
+        if (filter !== undefined && filter.trim().startsWith('{')) {
+          try {
+            filter = JSON.parse(filter) as Record<string, unknown>;
+          } catch (error) {
+            throw new RalmError('INVALID_ARGUMENT', `--filter: not valid JSON: ${(error as Error).message}`);
+          }
+        }
+        const result = await collection.search(query, { k: options.k, explain: options.explain, filter, group: options.group });
         if (options.json) {
           console.log(JSON.stringify(result));
           return;
         }
         if (result.hits.length === 0) console.log(`no documents match "${query}"`);
         for (const hit of result.hits) {
-          console.log(`${String(hit.rank).padStart(3)}. ${hit.id}  ${hit.score.toFixed(4)}${hit.title ? `  ${hit.title}` : ''}`);
+          const where = [hit.headingPath?.join(' › '), hit.page ? `page ${hit.page}` : undefined].filter(Boolean).join(', ');
+          console.log(`${String(hit.rank).padStart(3)}. ${hit.id}  ${hit.score.toFixed(4)}${hit.title ? `  ${hit.title}` : ''}${where ? `  (${where})` : ''}`);
           if (hit.snippet) console.log(`     ${hit.snippet}`);
+          if (hit.duplicates) console.log(`     also in: ${hit.duplicates.map((d) => d.id).join(', ')}`);
           if (hit.explanation) console.log(formatExplanation(hit.explanation));
         }
       } finally {
