@@ -8,9 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RalmError } from '../core/errors.js';
 import { analyzerNames } from '../analysis/index.js';
-import { loadPaths } from '../ingest/files.js';
 import { defaults, openCollection, verifyCollection } from '../engine/index.js';
 import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../engine/evaluation.js';
+import { indexPaths } from '../engine/ingest.js';
+import { watchPaths } from './watch.js';
 import { createProgress } from './progress.js';
 import { formatExplanation, formatNumber } from './output.js';
 
@@ -68,8 +69,11 @@ export function buildProgram(): Command {
 
   program
     .command('index')
-    .description('Add files, folders or JSON Lines to a collection (created when missing), in one atomic commit')
-    .argument('<paths...>', '.txt/.md files, .jsonl/.jsonl.gz (one document per line: _id or id, title, text, other keys become metadata; BEIR corpus files included), folders (recursive), or - for JSON Lines on stdin')
+    .description('Add files, folders, URLs or JSON Lines to a collection (created when missing), in one atomic commit; unchanged files are skipped')
+    .argument(
+      '<paths...>',
+      'files (.txt .md .html .pdf .docx .csv .tsv .json .jsonl[.gz] and source code), folders (recursive, honouring .gitignore), http(s) URLs (a page or a sitemap, same site), or - for JSON Lines on stdin',
+    )
     .option('-i, --index <dir>', 'collection folder', DEFAULT_INDEX)
     .addOption(analyzerOption().default(undefined, `"${defaults.analyzer}" for a new collection`))
     .option('--k1 <x>', 'BM25 k1 recorded for a new collection', parseNumber('--k1', 0))
@@ -77,75 +81,113 @@ export function buildProgram(): Command {
     .option('--chunk-tokens <n>', 'target chunk size in tokens for a new collection (default 256; overlap 15%)', parseInteger('--chunk-tokens', 16))
     .option('--no-chunking', 'index each document whole (new collection)')
     .option('--no-dedup', 'keep near-duplicate chunks (new collection; default: stored once when Jaccard ≥ 0.9)')
+    .option('--sync', 'also delete documents of files that vanished from the folders given')
+    .option('--watch', 'keep the folders in sync as files change (until Ctrl-C)')
+    .option('--exclude <glob...>', 'skip files and folders matching these globs (e.g. "**/drafts/**" "*.log")')
+    .option('--no-gitignore', 'do not honour .gitignore files')
+    .option('--max-file-size <bytes>', 'skip files larger than this', parseInteger('--max-file-size', 1), 100 * 1024 * 1024)
+    .option('--max-decompressed-size <bytes>', 'refuse .gz files that decompress past this', parseInteger('--max-decompressed-size', 1), 1024 * 1024 * 1024)
+    .option('--allow-private-network', 'allow URLs that resolve to loopback, private or link-local addresses (refused by default: SSRF protection)')
     .option('--strict', 'stop at the first bad input and commit nothing')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index corpus.jsonl.gz --index scifact --analyzer english\n  cat docs.jsonl | ralm index - --index my-index')
-    .action(async (paths: string[], options: { index: string; analyzer?: string; k1?: number; b?: number; strict?: boolean; json?: boolean; chunkTokens?: number; chunking: boolean; dedup: boolean }) => {
-      const started = performance.now();
-      const collection = await openCollection({
-        path: options.index,
-        create: true,
-        analyzer: options.analyzer,
-        bm25: bm25From(options),
-        chunking: options.chunking === false ? false : options.chunkTokens ? { targetTokens: options.chunkTokens } : undefined,
-        deduplicate: options.dedup === false ? false : undefined,
-      });
-      let documents = 0;
-      let problems = 0;
-      let skipped = 0;
-      const progress = createProgress('indexing', 'docs');
-      try {
-        for await (const event of loadPaths(paths)) {
-          if (event.kind === 'document') {
-            collection.add(event.document);
-            documents++;
-            progress.update(documents);
-          } else if (event.kind === 'problem') {
-            const { file, line, reason } = event.problem;
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index docs/ --index my-index --sync          # re-run: only changed files are read\n  ralm index docs/ --index my-index --watch\n  ralm index corpus.jsonl.gz --index scifact --analyzer english --no-chunking\n  cat docs.jsonl | ralm index - --index my-index\n  ralm index https://example.org/sitemap.xml --index site',
+    )
+    .action(
+      async (
+        paths: string[],
+        options: {
+          index: string;
+          analyzer?: string;
+          k1?: number;
+          b?: number;
+          strict?: boolean;
+          json?: boolean;
+          chunkTokens?: number;
+          chunking: boolean;
+          dedup: boolean;
+          sync?: boolean;
+          watch?: boolean;
+          exclude?: string[];
+          gitignore: boolean;
+          maxFileSize: number;
+          maxDecompressedSize: number;
+          allowPrivateNetwork?: boolean;
+        },
+      ) => {
+        const collection = await openCollection({
+          path: options.index,
+          create: true,
+          analyzer: options.analyzer,
+          bm25: bm25From(options),
+          chunking: options.chunking === false ? false : options.chunkTokens ? { targetTokens: options.chunkTokens } : undefined,
+          deduplicate: options.dedup === false ? false : undefined,
+        });
+        const run = async (sync: boolean) => {
+          const started = performance.now();
+          const progress = createProgress('indexing', 'docs');
+          try {
+            const report = await indexPaths(collection, paths, {
+              sync,
+              strict: options.strict,
+              load: {
+                exclude: options.exclude,
+                respectGitignore: options.gitignore,
+                maxFileBytes: options.maxFileSize,
+                maxDecompressedBytes: options.maxDecompressedSize,
+                allowPrivateNetwork: options.allowPrivateNetwork,
+              },
+              onProgress: (n) => progress.update(n),
+              onProblem: ({ file, line, reason }) => {
+                progress.done();
+                process.stderr.write(`ralm: ${file}${line ? `:${line}` : ''}: ${reason}${options.strict ? '' : ' (skipped)'}\n`);
+              },
+            });
             progress.done();
-            process.stderr.write(`ralm: ${file}${line ? `:${line}` : ''}: ${reason}${options.strict ? '' : ' (skipped)'}\n`);
-            problems++;
-            if (options.strict) {
-              throw new RalmError('PARSE', `stopped at the first bad input (--strict); nothing was committed, the collection is unchanged`);
+            const stats = collection.stats();
+            const seconds = (performance.now() - started) / 1000;
+            const summary = {
+              index: options.index,
+              read: report.read,
+              added: report.added,
+              updated: report.updated,
+              deleted: report.deleted,
+              unchanged: report.unchanged,
+              unchanged_files: report.unchangedFiles,
+              vanished_files: report.vanishedFiles,
+              problems: report.problems,
+              skipped_files: report.skippedFiles,
+              documents: stats.documents,
+              analyzer: stats.analyzer,
+              seq: report.seq,
+              seconds: Math.round(seconds * 1000) / 1000,
+              docs_per_second: Math.round(report.read / Math.max(seconds, 1e-9)),
+            };
+            if (options.json) console.log(JSON.stringify(summary));
+            else {
+              console.log(
+                `indexed ${formatNumber(report.read)} documents into ${options.index} in ${seconds.toFixed(2)} s (${formatNumber(summary.docs_per_second)} docs/s): ` +
+                  `${formatNumber(report.added)} added, ${formatNumber(report.updated)} updated, ${formatNumber(report.deleted)} deleted, ${formatNumber(report.unchanged)} unchanged` +
+                  (report.unchangedFiles ? `, ${formatNumber(report.unchangedFiles)} files unchanged` : '') +
+                  `; ${formatNumber(stats.documents)} in the collection` +
+                  (report.skippedFiles ? `; ${formatNumber(report.skippedFiles)} files of unsupported types skipped` : '') +
+                  (report.problems ? `; ${formatNumber(report.problems)} inputs had problems (see above)` : ''),
+              );
             }
-          } else {
-            skipped++;
+            if (report.problems > 0) exitCode = 1;
+          } finally {
+            progress.done();
           }
-        }
-        progress.done();
-        const result = await collection.commit();
-        const stats = collection.stats();
-        const seconds = (performance.now() - started) / 1000;
-        const summary = {
-          index: options.index,
-          read: documents,
-          added: result.added,
-          updated: result.updated,
-          unchanged: result.unchanged,
-          problems,
-          skipped_files: skipped,
-          documents: stats.documents,
-          analyzer: stats.analyzer,
-          seq: result.seq,
-          seconds: Math.round(seconds * 1000) / 1000,
-          docs_per_second: Math.round(documents / Math.max(seconds, 1e-9)),
         };
-        if (options.json) console.log(JSON.stringify(summary));
-        else {
-          console.log(
-            `indexed ${formatNumber(documents)} documents into ${options.index} in ${seconds.toFixed(2)} s (${formatNumber(summary.docs_per_second)} docs/s): ` +
-              `${formatNumber(result.added)} added, ${formatNumber(result.updated)} updated, ${formatNumber(result.unchanged)} unchanged; ` +
-              `${formatNumber(stats.documents)} in the collection` +
-              (skipped ? `; ${formatNumber(skipped)} files of unsupported types skipped` : '') +
-              (problems ? `; ${formatNumber(problems)} inputs had problems (see above)` : ''),
-          );
+        try {
+          await run(!!options.sync || !!options.watch);
+          if (options.watch) await watchPaths(paths, options.exclude ?? [], () => run(true));
+        } finally {
+          await collection.close();
         }
-        if (problems > 0) exitCode = 1;
-      } finally {
-        progress.done();
-        await collection.close();
-      }
-    });
+      },
+    );
 
   program
     .command('search')

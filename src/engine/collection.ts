@@ -407,6 +407,36 @@ export class Collection {
     }
   }
 
+  /**
+   * The recorded state (size, modification time, document ids) of a source file, for incremental sync.
+   * @example collection.sourceState('/abs/docs/a.md')?.ids
+   */
+  sourceState(path: string): { size: number; mtimeMs: number; ids: string[] } | undefined {
+    this.assertOpen();
+    return this.store.getSource(path);
+  }
+
+  /** Records a source file's state and the ids it produced, as part of the open commit. */
+  recordSource(path: string, state: { size: number; mtimeMs: number }, ids: readonly string[]): void {
+    this.assertWritable();
+    this.guarded(() => this.store.putSource(path, state, ids, this.beginStaging().seq));
+  }
+
+  /** Forgets a source file (it vanished), as part of the open commit. */
+  forgetSource(path: string): void {
+    this.assertWritable();
+    this.guarded(() => {
+      this.beginStaging();
+      this.store.deleteSource(path);
+    });
+  }
+
+  /** Recorded source files under a folder (absolute path ending with a separator). */
+  sourcesUnder(prefix: string): string[] {
+    this.assertOpen();
+    return this.store.sourcesUnder(prefix);
+  }
+
   /** Number of documents the open commit adds, updates or deletes. */
   get pendingChanges(): number {
     return this.staging?.changes.size ?? 0;

@@ -69,6 +69,10 @@ export interface IngestedDocument extends DocumentInput {
  */
 export type LoadEvent =
   | { kind: 'document'; document: IngestedDocument; file: string }
+  /** A file was read (its documents follow): its size and modification time, for incremental sync. */
+  | { kind: 'file'; file: string; size: number; mtimeMs: number }
+  /** A file that `unchanged` reported as unchanged: not read at all. */
+  | { kind: 'unchanged'; file: string }
   | { kind: 'problem'; problem: LoadProblem }
   | { kind: 'skipped'; file: string; reason: string };
 
@@ -105,6 +109,11 @@ export interface LoadOptions {
   prefixRecordIds?: boolean;
   /** Called just before a file is opened (progress reporting; tests use it to delete a file mid-walk). */
   beforeRead?: (file: string) => void | Promise<void>;
+  /**
+   * Called with a file's size and modification time before it is read; returning true skips it with an
+   * `unchanged` event (incremental sync: unchanged files cost a stat, nothing more).
+   */
+  unchanged?: (file: string, state: { size: number; mtimeMs: number }) => boolean;
 }
 
 /**
@@ -137,6 +146,7 @@ interface Settings {
   prefixRecordIds: boolean;
   loaderOptions: LoaderOptions;
   beforeRead: LoadOptions['beforeRead'];
+  unchanged: LoadOptions['unchanged'];
 }
 
 function settingsOf(options: LoadOptions): Settings {
@@ -156,6 +166,7 @@ function settingsOf(options: LoadOptions): Settings {
     prefixRecordIds: options.prefixRecordIds ?? LOAD_DEFAULTS.prefixRecordIds,
     loaderOptions: options.loaderOptions ?? {},
     beforeRead: options.beforeRead,
+    unchanged: options.unchanged,
   };
 }
 
@@ -397,7 +408,7 @@ interface FileJob {
   explicit: boolean;
 }
 
-type ReadResult = { bytes: Buffer } | { event: LoadEvent };
+type ReadResult = { bytes: Buffer; size: number; mtimeMs: number } | { event: LoadEvent };
 
 async function* loadFile(job: FileJob, settings: Settings): AsyncGenerator<LoadEvent> {
   const { display } = job;
@@ -407,6 +418,7 @@ async function* loadFile(job: FileJob, settings: Settings): AsyncGenerator<LoadE
     return;
   }
   let bytes = read.bytes;
+  yield { kind: 'file', file: display, size: read.size, mtimeMs: read.mtimeMs };
   if (bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     const byRatio = Math.max(LOAD_DEFAULTS.minDecompressedBytes, LOAD_DEFAULTS.maxCompressionRatio * bytes.length);
     const cap = Math.min(settings.maxDecompressedBytes, byRatio);
@@ -472,6 +484,7 @@ async function readBytes(job: FileJob, settings: Settings): Promise<ReadResult> 
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return { event: problem(display, 'not a regular file', 'UNSUPPORTED') };
+    if (settings.unchanged?.(display, { size: info.size, mtimeMs: info.mtimeMs })) return { event: { kind: 'unchanged', file: display } };
     if (info.size > settings.maxFileBytes) {
       return { event: problem(display, `file is ${info.size} bytes, over the limit of ${settings.maxFileBytes} (raise --max-file-size)`, 'LIMIT') };
     }
@@ -483,7 +496,7 @@ async function readBytes(job: FileJob, settings: Settings): Promise<ReadResult> 
       if (bytesRead === 0) break; // truncated while reading: keep what is there
       filled += bytesRead;
     }
-    return { bytes: filled === bytes.length ? bytes : bytes.subarray(0, filled) };
+    return { bytes: filled === bytes.length ? bytes : bytes.subarray(0, filled), size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
     return failed(error);
   } finally {

@@ -118,6 +118,13 @@ CREATE TABLE artifacts (
   bytes BLOB NOT NULL,
   PRIMARY KEY (kind, name)
 );
+CREATE TABLE sources (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  ids TEXT NOT NULL,
+  seq INTEGER NOT NULL
+);
 CREATE TABLE commits (
   seq INTEGER PRIMARY KEY,
   committed_at TEXT NOT NULL,
@@ -334,6 +341,29 @@ export class DocumentStore {
 
   get inTransaction(): boolean {
     return this.db.inTransaction;
+  }
+
+  /** The recorded state of an ingested file (for incremental sync). */
+  getSource(path: string): { size: number; mtimeMs: number; ids: string[] } | undefined {
+    const row = this.db.prepare('SELECT size, mtime_ms, ids FROM sources WHERE path = ?').get(path) as { size: number; mtime_ms: number; ids: string } | undefined;
+    return row ? { size: row.size, mtimeMs: row.mtime_ms, ids: JSON.parse(row.ids) as string[] } : undefined;
+  }
+
+  putSource(path: string, state: { size: number; mtimeMs: number }, ids: readonly string[], seq: number): void {
+    this.writable(this.statements.setMeta);
+    this.db
+      .prepare('INSERT INTO sources (path, size, mtime_ms, ids, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ids = excluded.ids, seq = excluded.seq')
+      .run(path, state.size, state.mtimeMs, JSON.stringify(ids), seq);
+  }
+
+  deleteSource(path: string): void {
+    this.writable(this.statements.setMeta);
+    this.db.prepare('DELETE FROM sources WHERE path = ?').run(path);
+  }
+
+  /** Paths of recorded sources under a folder prefix (which should end with a path separator). */
+  sourcesUnder(prefix: string): string[] {
+    return this.db.prepare('SELECT path FROM sources WHERE path >= ? AND path < ?').pluck().all(prefix, `${prefix}\uffff`) as string[];
   }
 
   /** Live chunks stored as near-duplicates of `chunkno` (not indexed themselves). */

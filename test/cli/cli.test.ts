@@ -39,7 +39,7 @@ describe('ralm CLI', () => {
     expect(human.stdout).toMatch(/idf/);
     // re-running costs nothing: everything unchanged
     const again = ralm(['index', docs, '--index', index, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, added: 0, updated: 0, unchanged_files: 2 });
   });
 
   it('indexes JSON Lines (.jsonl.gz, stdin) with metadata', () => {

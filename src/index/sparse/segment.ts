@@ -57,6 +57,9 @@ export interface SegmentParts {
  * segment.docFreq(segment.findTerm('fox')); // 1
  * ```
  */
+/** Entries of a segment's term-lookup cache before it is cleared. */
+const TERM_LOOKUP_CACHE_SIZE = 50_000;
+
 export class Segment {
   /** Number of documents, including documents without terms. */
   readonly documentCount: number;
@@ -78,6 +81,8 @@ export class Segment {
   readonly blockMaxFreq: Uint32Array;
   readonly blockMinNorm: Uint8Array;
   readonly postings: Uint8Array;
+  /** Recently looked-up terms → dictionary position (or -1): queries repeat their terms. */
+  private readonly termLookups = new Map<string, number>();
 
   /** Wraps already-built parts (internal: use `SegmentWriter`, `decodeSegment` or `mergeSegments`). */
   constructor(parts: SegmentParts) {
@@ -109,6 +114,16 @@ export class Segment {
    * ```
    */
   findTerm(term: string): number {
+    const cached = this.termLookups.get(term);
+    if (cached !== undefined) return cached;
+    const index = this.searchTerm(term);
+    if (this.termLookups.size >= TERM_LOOKUP_CACHE_SIZE) this.termLookups.clear();
+    this.termLookups.set(term, index);
+    return index;
+  }
+
+  /** Binary search of the UTF-8 term dictionary. */
+  private searchTerm(term: string): number {
     const length = encodeScratch(term);
     const bytes = this.termBytes;
     const offsets = this.termOffsets;
