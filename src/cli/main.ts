@@ -11,6 +11,9 @@ import { analyzerNames } from '../analysis/index.js';
 import { defaults, openCollection, verifyCollection } from '../engine/index.js';
 import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../engine/evaluation.js';
 import { indexPaths } from '../engine/ingest.js';
+import { askStream, type AskResult } from '../engine/ask.js';
+import { openConversation } from '../engine/conversation.js';
+import type { Collection } from '../engine/collection.js';
 import { watchPaths } from './watch.js';
 import { createProgress } from './progress.js';
 import { formatExplanation, formatNumber } from './output.js';
@@ -56,6 +59,53 @@ function bm25From(options: { k1?: number; b?: number }) {
 }
 
 let exitCode = 0;
+
+function parseFilterOption(filter: string | undefined): string | Record<string, unknown> | undefined {
+  if (filter === undefined || !filter.trim().startsWith('{')) return filter;
+  try {
+    return JSON.parse(filter) as Record<string, unknown>;
+  } catch (error) {
+    throw new RalmError('INVALID_ARGUMENT', `--filter: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Opens the collection to answer from: a folder is indexed (incrementally) into <folder>/.ralm first. */
+async function openForQuestions(folder: string | undefined, index: string | undefined): Promise<Collection> {
+  if (folder === undefined) return openCollection({ path: index ?? DEFAULT_INDEX, readOnly: true });
+  const path = index ?? join(folder, DEFAULT_INDEX);
+  const collection = await openCollection({ path, create: true });
+  try {
+    const report = await indexPaths(collection, [folder], {
+      sync: true,
+      onProblem: ({ file, line, reason }) => process.stderr.write(`ralm: ${file}${line ? `:${line}` : ''}: ${reason} (skipped)\n`),
+    });
+    const changed = report.added + report.updated + report.deleted;
+    if (changed > 0) process.stderr.write(`indexed ${folder}: ${report.added} added, ${report.updated} updated, ${report.deleted} deleted (${path})\n`);
+  } catch (error) {
+    await collection.close();
+    throw error;
+  }
+  return collection;
+}
+
+function printSources(result: AskResult): void {
+  process.stdout.write('\n');
+  if (result.unknown_citations.length > 0) {
+    process.stderr.write(`ralm: the answer cites [${result.unknown_citations.join('], [')}], which is not among the passages given: treat those statements as unsupported\n`);
+  }
+  if (result.citations.length === 0) return;
+  console.log('\nSources:');
+  const seen = new Set<string>();
+  for (const c of result.citations) {
+    const id = `${c.key}:${c.start}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const where = [c.heading_path?.join(' › '), c.page !== undefined ? `page ${c.page}` : undefined, c.lines[0] === c.lines[1] ? `line ${c.lines[0]}` : `lines ${c.lines[0]}–${c.lines[1]}`]
+      .filter(Boolean)
+      .join(', ');
+    console.log(`  [${c.key}] ${c.source ?? c.doc_id}${where ? ` (${where})` : ''}`);
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -232,6 +282,93 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('ask')
+    .description('Answer a question from a collection, citing the exact sources (offline by default: extractive answers)')
+    .argument('<question>', 'the question')
+    .argument('[folder]', 'a folder to answer from: indexed first (incrementally) into <folder>/.ralm')
+    .option('-i, --index <dir>', 'collection folder (default: <folder>/.ralm when a folder is given, else .ralm)')
+    .option('-k, --k <n>', 'passages handed to the generator (default 3 for extractive, 6 for language models)', parseInteger('-k', 1))
+    .option('--generator <spec>', 'extractive | openai:<model> | llama:<file.gguf>', 'extractive')
+    .option('--max-sentences <n>', 'most sentences in an extractive answer', parseInteger('--max-sentences', 1), 2)
+    .option('--filter <expression>', 'metadata filter for retrieval')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint for openai:<model> (default $RALM_BASE_URL or $OPENAI_BASE_URL); the key comes from $RALM_API_KEY or $OPENAI_API_KEY')
+    .option('--json', 'print {answer, citations, retrieval, timings} as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ralm ask "How is a commit made durable?" docs\n  ralm ask "What does BM25 saturate?" --index my-index --json\n  RALM_API_KEY=... ralm ask "Summarise the design" docs --generator openai:gpt-4o-mini\n  ralm ask "..." --index my-index --generator openai:llama3 --base-url http://127.0.0.1:11434/v1',
+    )
+    .action(
+      async (
+        question: string,
+        folder: string | undefined,
+        options: { index?: string; k?: number; generator: string; maxSentences: number; filter?: string; baseUrl?: string; json?: boolean },
+      ) => {
+        const collection = await openForQuestions(folder, options.index);
+        try {
+          let result: AskResult | undefined;
+          for await (const event of askStream(collection, question, {
+            k: options.k,
+            generator: options.generator,
+            maxSentences: options.maxSentences,
+            filter: parseFilterOption(options.filter),
+            baseURL: options.baseUrl,
+          })) {
+            if (event.type === 'text-delta' && !options.json) process.stdout.write(event.text);
+            else if (event.type === 'finish') result = event.result;
+          }
+          if (options.json) console.log(JSON.stringify(result));
+          else printSources(result!);
+        } finally {
+          await collection.close();
+        }
+      },
+    );
+
+  program
+    .command('chat')
+    .description('An interactive conversation over a collection: each turn is condensed into a standalone retrieval query; answers cite their sources')
+    .argument('[folder]', 'a folder to answer from: indexed first (incrementally) into <folder>/.ralm')
+    .option('-i, --index <dir>', 'collection folder (default: <folder>/.ralm when a folder is given, else .ralm)')
+    .option('--session <id>', 'conversation id (history is kept in the collection under it)', 'default')
+    .option('--generator <spec>', 'extractive | openai:<model> | llama:<file.gguf>', 'extractive')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint for openai:<model>')
+    .option('--json', 'print one JSON object per answer')
+    .action(async (folder: string | undefined, options: { index?: string; session: string; generator: string; baseUrl?: string; json?: boolean }) => {
+      const collection = await openForQuestions(folder, options.index);
+      const conversation = openConversation(collection.path, options.session);
+      const { createInterface } = await import('node:readline/promises');
+      const terminal = createInterface({ input: process.stdin, output: process.stdout, terminal: !!process.stdin.isTTY });
+      try {
+        if (process.stdin.isTTY) process.stderr.write(`ralm chat on ${collection.path} (session "${options.session}"); an empty line or Ctrl-D ends it\n`);
+        for (;;) {
+          let line: string;
+          try {
+            line = await terminal.question(process.stdin.isTTY ? '> ' : '');
+          } catch {
+            break; // input closed
+          }
+          if (line.trim() === '') {
+            if (!process.stdin.isTTY) continue;
+            break;
+          }
+          const query = conversation.standaloneQuery(line);
+          let result: AskResult | undefined;
+          for await (const event of askStream(collection, query, { generator: options.generator, baseURL: options.baseUrl })) {
+            if (event.type === 'text-delta' && !options.json) process.stdout.write(event.text);
+            else if (event.type === 'finish') result = event.result;
+          }
+          conversation.record(line, result!.answer);
+          if (options.json) console.log(JSON.stringify({ ...result!, query }));
+          else printSources(result!);
+        }
+      } finally {
+        terminal.close();
+        conversation.close();
+        await collection.close();
+      }
+    });
+
   const evaluation = program.command('eval').description('Measure retrieval quality and speed on a benchmark');
   const printEvaluation = (result: RetrievalEvaluationResult, json?: boolean) => {
     if (json) {
@@ -280,12 +417,20 @@ export function buildProgram(): Command {
     .option('--k1 <x>', 'BM25 k1', parseNumber('--k1', 0), defaults.bm25.k1)
     .option('--b <x>', 'BM25 b', parseNumber('--b', 0, 1), defaults.bm25.b)
     .option('--run <file>', 'also write the run in TREC format')
+    .option('--answers', 'also answer every question (open-domain QA) and report "containment": the share of answers containing a gold answer')
+    .option('--max-sentences <n>', 'with --answers: most sentences per extractive answer', parseInteger('--max-sentences', 1), 2)
+    .option('--generator <spec>', 'with --answers: extractive | openai:<model> | llama:<file.gguf>', 'extractive')
+    .option('--limit <n>', 'with --answers: answer only the first n questions', parseInteger('--limit', 1))
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExamples:\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --json\n  ralm eval squad ../shared/data/cmrc2018/cmrc2018_dev.json.gz --analyzer cjk')
-    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --json\n  ralm eval squad ../shared/data/cmrc2018/cmrc2018_dev.json.gz --analyzer cjk\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --answers --max-sentences 1 --json',
+    )
+    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
         const result = await evaluateSquad(file, {
+          answers: options.answers ? { maxSentences: options.maxSentences, generator: options.generator, limit: options.limit } : undefined,
           analyzer: options.analyzer,
           bm25: { k1: options.k1, b: options.b },
           runPath: options.run,

@@ -77,6 +77,8 @@ export interface SearchOptions {
   filter?: string | Record<string, unknown>;
   /** `document` (default): the best chunk of each document; `chunk`: every matching chunk. */
   group?: 'document' | 'chunk';
+  /** Attach the chunk's full text (`hit.text`, with documents: true) — the passage handed to a generator. */
+  text?: boolean;
 }
 
 /** One ranked hit. */
@@ -97,6 +99,8 @@ export interface SearchHit {
   snippet?: string;
   metadata?: Metadata;
   explanation?: Explanation;
+  /** The chunk's text (`SearchOptions.text`); `start`/`end` locate it in the document. */
+  text?: string;
   /** Other documents holding a near-duplicate of this chunk (stored once, linked to every source). */
   duplicates?: Array<{ id: string; chunk: number; start: number; end: number }>;
 }
@@ -701,7 +705,9 @@ export class Collection {
         if (row.chunk.page !== null) hit.page = row.chunk.page;
         const linked = this.store.duplicatesOf(hit.chunk);
         if (linked.length > 0) hit.duplicates = linked.map((d) => ({ id: d.id, chunk: d.chunkno, start: d.start, end: d.end }));
-        hit.snippet = makeSnippet(row.document.text.slice(row.chunk.start, row.chunk.end), termSet, this.analyzer, defaults.snippetLength);
+        const chunkText = row.document.text.slice(row.chunk.start, row.chunk.end);
+        hit.snippet = makeSnippet(chunkText, termSet, this.analyzer, defaults.snippetLength);
+        if (options.text) hit.text = chunkText;
       }
     }
     return { query, terms, hits };
@@ -720,6 +726,17 @@ export class Collection {
       const metadata = metadataOf.get(docKey);
       return metadata !== undefined && predicate(metadata);
     };
+  }
+
+  /**
+   * Lucene's idf of an analyzed term over the collection: ln(1 + (N − n + 0.5) / (n + 0.5)); a term the
+   * collection never saw gets the largest idf.
+   * @example collection.idf(collection.analyzeQuery('durable')[0].term)
+   */
+  idf(term: string): number {
+    const n = this.searcher.docFreq(term);
+    const documents = this.searcher.stats().documentCount;
+    return Math.log(1 + (documents - n + 0.5) / (n + 0.5));
   }
 
   /** The analyzed query: unique terms, boost = count, in first-occurrence order. */

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RalmError } from '../core/errors.js';
 import type { Bm25Params, DocumentInput } from '../core/types.js';
-import { evaluate, loadBeir, loadSquad, writeRun, type Qrels, type Run } from '../eval/index.js';
+import { containsAnswer, evaluate, loadBeir, loadSquad, writeRun, type Qrels, type Run } from '../eval/index.js';
+import { stripCitations } from '../generate/citations.js';
+import { ask, type AskOptions } from './ask.js';
 import { openCollection, type Collection } from './collection.js';
 
 /** Progress callback: a phase name, work done so far and the total when known. */
@@ -72,15 +74,50 @@ export async function evaluateBeir(dir: string, options: RetrievalEvaluationOpti
   });
 }
 
+/** Answer evaluation options of {@link evaluateSquad}. */
+export interface AnswerEvaluationOptions extends Pick<AskOptions, 'generator' | 'k' | 'maxSentences' | 'temperature' | 'minCoverage' | 'baseURL'> {
+  /** Evaluate at most this many questions (default: all). */
+  limit?: number;
+}
+
 /**
  * Turns a SQuAD-format file (SQuAD v1.1, CMRC 2018) into a retrieval benchmark: each paragraph a
  * document, each question's relevant document the paragraph it was asked on.
  * @example const result = await evaluateSquad('dev-v1.1.json.gz', { analyzer: 'english' });
  */
-export async function evaluateSquad(file: string, options: RetrievalEvaluationOptions = {}): Promise<RetrievalEvaluationResult> {
+export async function evaluateSquad(file: string, options: RetrievalEvaluationOptions & { answers?: AnswerEvaluationOptions } = {}): Promise<RetrievalEvaluationResult> {
   const squad = await loadSquad(file);
   const analyzer = options.analyzer ?? (squad.language === 'zh' ? 'cjk' : 'english');
+  const answerOptions = options.answers;
   return runRetrievalEvaluation({
+    afterRun: answerOptions
+      ? async (collection) => {
+          // Open-domain QA: the answer must contain a gold answer (SQuAD normalisation; CJK without punctuation and spaces).
+          let questions = [...squad.queries.keys()];
+          if (answerOptions.limit !== undefined) questions = questions.slice(0, answerOptions.limit);
+          let contained = 0;
+          let noAnswer = 0;
+          let characters = 0;
+          const started = performance.now();
+          for (const qid of questions) {
+            const result = await ask(collection, squad.queries.get(qid)!, { ...answerOptions, language: squad.language });
+            const text = stripCitations(result.answer);
+            if (result.no_answer) noAnswer++;
+            else characters += text.length;
+            if (!result.no_answer && containsAnswer(text, squad.answers.get(qid) ?? [], squad.language)) contained++;
+          }
+          const seconds = (performance.now() - started) / 1000;
+          return {
+            containment: contained / Math.max(1, questions.length),
+            answered_questions: questions.length,
+            no_answer: noAnswer,
+            answer_characters: Math.round(characters / Math.max(1, questions.length - noAnswer)),
+            answer_seconds: Math.round(seconds * 1000) / 1000,
+            answer_ms_per_question: Math.round((seconds * 1000 * 100) / Math.max(1, questions.length)) / 100,
+            generator: typeof answerOptions.generator === 'string' ? answerOptions.generator : 'extractive',
+          };
+        }
+      : undefined,
     options: { ...options, analyzer },
     feed: async (collection, progress) => {
       const documents: DocumentInput[] = squad.documents.map((d) => ({ id: d.id, title: d.title, text: d.text }));
@@ -102,6 +139,8 @@ async function runRetrievalEvaluation(input: {
   queries: Map<string, string>;
   qrels: Qrels;
   measures: string[];
+  /** Extra measurements on the built collection (answer quality), merged into the result. */
+  afterRun?: (collection: Collection) => Promise<Record<string, number | string>>;
 }): Promise<RetrievalEvaluationResult> {
   const { options } = input;
   const temporary = options.indexPath ? null : mkdtempSync(join(tmpdir(), 'ralm-eval-'));
@@ -153,6 +192,7 @@ async function runRetrievalEvaluation(input: {
         k1: stats.bm25.k1,
         b: stats.bm25.b,
       };
+      if (input.afterRun) Object.assign(result, await input.afterRun(collection));
       return result;
     } finally {
       await collection.close();

@@ -11,3 +11,4 @@ export {
   type ArtifactRow,
 } from './store.js';
 export { acquireWriteLock, LOCK_FILE } from './lock.js';
+export { ConversationStore, type ConversationTurn } from './conversation.js';

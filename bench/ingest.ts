@@ -1,0 +1,598 @@
+/**
+ * Measures ingestion of real documents through the built CLI (`node <build>/cli/bin.js index …`, each run in its own
+ * process) and writes `bench/results/ingest.md`:
+ *
+ * 1. throughput: 10,000 Markdown/text files generated from BEIR SciFact → documents/s and chunks/s end to end
+ *    (target ≥ 2,000 documents/s), a re-run with no change (target < 2 s), and the same with `--no-dedup` and
+ *    `--no-chunking`; each 3 times (median and min–max);
+ * 2. profile: one default run under `node --cpu-prof`: top self-time functions and files;
+ * 3. trees: Debian's `python3.11-doc` HTML and `linux-doc-6.1` (installed by `bench/ingest.sh` when missing): files
+ *    found, documents, chunks, every problem line classified, every skipped file checked for readable text;
+ * 4. memory: ~1 GB of text files (generated in a temp folder, deleted afterwards) → peak RSS (target < 1 GB).
+ *
+ * Run: `bash bench/ingest.sh` or `npx vite-node bench/ingest.ts [-- --only throughput,profile,trees,memory]
+ * [--runs 3] [--memory-mb 1024] [--files 10000] [--worktree]`; by default the committed sources (HEAD) are built and
+ * measured, `--worktree` measures the working tree instead. Each section stores its measurements in `bench/.cache/ingest/`;
+ * the report is rendered from every section measured so far (so sections can be re-run one at a time).
+ * Data: `$RALM_SHARED` or `../shared` (BEIR SciFact); a missing dataset or doc tree is skipped with a one-line message.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { readSciFact, writeBulkFolder, writeDocumentFolder, type FolderSummary } from './ingest-corpus.js';
+import { median, runCli, spread, type CliRun } from './ingest-cli.js';
+import { summariseProfile, type ProfileSummary } from './ingest-profile.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = process.env.RALM_SHARED ? resolve(process.env.RALM_SHARED) : resolve(repoRoot, '..', 'shared');
+const corpusFile = join(shared, 'data', 'beir', 'scifact', 'corpus.jsonl.gz');
+const cacheDir = join(repoRoot, 'bench', '.cache', 'ingest');
+const buildDir = join(repoRoot, 'bench', '.cache', 'ingest-dist');
+const bin = join(buildDir, 'cli', 'bin.js');
+const reportFile = join(repoRoot, 'bench', 'results', 'ingest.md');
+
+const TREES = [
+  { name: 'python3.11-doc (HTML)', package: 'python3.11-doc', candidates: ['/usr/share/doc/python3.11/html', '/usr/share/doc/python3.11-doc/html'] },
+  { name: 'linux-doc-6.1', package: 'linux-doc-6.1', candidates: ['/usr/share/doc/linux-doc-6.1', '/usr/share/doc/linux-doc'] },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// arguments
+
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+const only = new Set((argument('--only') ?? 'throughput,profile,trees,memory').split(','));
+const runs = Number(argument('--runs') ?? 3);
+const fileCount = Number(argument('--files') ?? 10_000);
+const memoryMiB = Number(argument('--memory-mb') ?? 1024);
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+
+function log(message: string): void {
+  process.stderr.write(`[ingest] ${message}\n`);
+}
+
+/**
+ * Compiles ralm with tsc into `bench/.cache/ingest-dist`: by default the committed sources (`git archive HEAD`, so a
+ * half-edited working tree of other work in progress cannot break or skew the measurement), with `--worktree` the
+ * working tree as it is. Returns the ralm version measured.
+ */
+function build(): string {
+  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  rmSync(buildDir, { recursive: true, force: true });
+  let project = repoRoot;
+  let version: string;
+  if (process.argv.includes('--worktree')) {
+    version = `${machineInfo(repoRoot).commit} (working tree)`;
+  } else {
+    const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
+    project = join(repoRoot, 'bench', '.cache', 'ingest-src');
+    rmSync(project, { recursive: true, force: true });
+    mkdirSync(project, { recursive: true });
+    const archive = spawnSync('sh', ['-c', `git archive HEAD src tsconfig.json tsconfig.build.json package.json | tar -x -C "${project}"`], { cwd: repoRoot, encoding: 'utf8' });
+    if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`);
+    version = `${head} (committed sources)`;
+  }
+  log(`building ralm ${version} with tsc into bench/.cache/ingest-dist`);
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', buildDir, '--declaration', 'false', '--sourceMap', 'false'], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  const errors = `${result.stdout}${result.stderr}`.split('\n').filter((l) => /error TS\d+/.test(l));
+  if (errors.length > 0) log(`tsc reported ${errors.length} type errors (output emitted anyway):\n${errors.slice(0, 5).join('\n')}`);
+  if (!existsSync(bin)) throw new Error(`build failed: no ${bin}`);
+  return version;
+}
+
+interface ChunkCounts {
+  documents: number;
+  chunks: number;
+  duplicateChunks: number;
+  databaseMiB: number;
+}
+
+function countChunks(indexDir: string): ChunkCounts {
+  const file = join(indexDir, 'collection.sqlite');
+  const db = new Database(file, { readonly: true });
+  try {
+    const documents = (db.prepare('SELECT count(*) AS n FROM documents WHERE deleted_seq IS NULL').get() as { n: number }).n;
+    const chunks = (db.prepare('SELECT count(*) AS n FROM chunks c JOIN documents d USING (docno) WHERE d.deleted_seq IS NULL').get() as { n: number }).n;
+    const duplicateChunks = (db.prepare('SELECT count(*) AS n FROM chunks c JOIN documents d USING (docno) WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NOT NULL').get() as { n: number }).n;
+    let bytes = 0;
+    for (const name of readdirSync(indexDir)) if (name.startsWith('collection.sqlite')) bytes += statSync(join(indexDir, name)).size;
+    return { documents, chunks, duplicateChunks, databaseMiB: bytes / 2 ** 20 };
+  } finally {
+    db.close();
+  }
+}
+
+function save(section: string, value: unknown): void {
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(join(cacheDir, `${section}.json`), JSON.stringify({ measuredAt: new Date().toISOString(), ...(value as object) }, null, 1));
+}
+
+function loadSection<T>(section: string): (T & { measuredAt: string }) | undefined {
+  const file = join(cacheDir, `${section}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T & { measuredAt: string }) : undefined;
+}
+
+function problemLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('ralm: '));
+}
+
+function slim(run: CliRun): Omit<CliRun, 'stdout' | 'rssTimeline'> & { rssSamples: number } {
+  const { stdout: _stdout, rssTimeline, ...rest } = run;
+  return { ...rest, stderr: rest.stderr.slice(0, 20_000), rssSamples: rssTimeline.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. throughput (+ 2. profile)
+
+interface ThroughputRun {
+  config: string;
+  wallSeconds: number;
+  cliSeconds: number;
+  documents: number;
+  chunks: number;
+  duplicateChunks: number;
+  peakRssMiB: number;
+  exitCode: number | null;
+  problems: string[];
+}
+
+interface ThroughputResult {
+  folder: FolderSummary;
+  generateSeconds: number;
+  runs: ThroughputRun[];
+  reruns: Array<{ wallSeconds: number; cliSeconds: number; read: number; unchangedFiles: number; peakRssMiB: number; exitCode: number | null }>;
+}
+
+const CONFIGS: Array<{ name: string; flags: string[] }> = [
+  { name: 'default (chunking 256/38, dedup)', flags: [] },
+  { name: '--no-dedup', flags: ['--no-dedup'] },
+  { name: '--no-chunking', flags: ['--no-chunking'] },
+];
+
+async function throughputAndProfile(work: string): Promise<void> {
+  if (!existsSync(corpusFile)) {
+    log(`skipping throughput and profile: ${corpusFile} is missing`);
+    return;
+  }
+  const documents = await readSciFact(corpusFile);
+  const folder = join(work, 'scifact-files');
+  let started = performance.now();
+  const summary = writeDocumentFolder(documents, folder, fileCount);
+  const generateSeconds = (performance.now() - started) / 1000;
+  log(`generated ${summary.files} files (${(summary.bytes / 2 ** 20).toFixed(1)} MiB) in ${generateSeconds.toFixed(1)} s`);
+
+  if (only.has('throughput')) {
+    const result: ThroughputResult = { folder: summary, generateSeconds, runs: [], reruns: [] };
+    // Interleave the configurations (round-robin), so a burst of load from the shared machine hits all of them alike.
+    for (let round = 0; round < runs; round++) {
+      for (const config of CONFIGS) {
+        const index = join(work, `index-${round}-${config.flags.join('') || 'default'}`);
+        const run = await runCli(bin, ['index', folder, '--index', index, '--json', ...config.flags], { cwd: work });
+        const counts = countChunks(index);
+        const cliSeconds = Number(run.summary?.seconds ?? Number.NaN);
+        result.runs.push({
+          config: config.name,
+          wallSeconds: run.wallSeconds,
+          cliSeconds,
+          documents: counts.documents,
+          chunks: counts.chunks,
+          duplicateChunks: counts.duplicateChunks,
+          peakRssMiB: run.peakRssMiB,
+          exitCode: run.exitCode,
+          problems: problemLines(run.stderr),
+        });
+        log(`${config.name} round ${round + 1}: ${run.wallSeconds.toFixed(2)} s wall, ${counts.documents} docs, ${counts.chunks} chunks, exit ${run.exitCode}`);
+        if (config.flags.length === 0) {
+          const again = await runCli(bin, ['index', folder, '--index', index, '--json'], { cwd: work });
+          result.reruns.push({
+            wallSeconds: again.wallSeconds,
+            cliSeconds: Number(again.summary?.seconds ?? Number.NaN),
+            read: Number(again.summary?.read ?? Number.NaN),
+            unchangedFiles: Number(again.summary?.unchanged_files ?? Number.NaN),
+            peakRssMiB: again.peakRssMiB,
+            exitCode: again.exitCode,
+          });
+          log(`  re-run: ${again.wallSeconds.toFixed(2)} s wall, read ${String(again.summary?.read)}, unchanged files ${String(again.summary?.unchanged_files)}`);
+        }
+        rmSync(index, { recursive: true, force: true });
+      }
+    }
+    save('throughput', result);
+  }
+
+  if (only.has('profile')) {
+    const profileDir = join(cacheDir, 'profile');
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+    const index = join(work, 'index-profile');
+    started = performance.now();
+    const run = await runCli(bin, ['index', folder, '--index', index, '--json'], { cwd: work, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+    rmSync(index, { recursive: true, force: true });
+    const file = readdirSync(profileDir).find((n) => n.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no .cpuprofile written');
+    const inclusiveNames = ['loadPaths', 'walkFolder', 'loadFile', 'readBytes', 'add', 'commit', 'flush', 'chunkDocument', 'chunksOf', 'analyze', 'insertDocument', 'nearDuplicateIndex', 'minhashSignature', 'documentHash', 'normalizeDocument', 'liveVersion', 'sourceState', 'recordSource', 'putSource', 'encodeSegment', 'finish', 'splitFrontMatter', 'markdownSections', 'countTokens', 'decodeText', 'load'];
+    const profile = summariseProfile(join(profileDir, file), inclusiveNames, 30);
+    save('profile', { wallSeconds: run.wallSeconds, profileFile: relative(repoRoot, join(profileDir, file)), profile });
+    log(`profile: ${run.wallSeconds.toFixed(2)} s wall under --cpu-prof, written to ${relative(repoRoot, join(profileDir, file))}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. documentation trees
+
+interface SkippedGroup {
+  extension: string;
+  files: number;
+  readableText: number;
+  binary: number;
+  examples: string[];
+}
+
+interface TreeResult {
+  name: string;
+  root: string;
+  filesFound: number;
+  bytesFound: number;
+  filesByExtension: Array<[string, number]>;
+  run?: ReturnType<typeof slim>;
+  counts?: ChunkCounts;
+  problems: Array<{ line: string; reason: string; verdict: string }>;
+  skipped: SkippedGroup[];
+  skippedByCli?: number;
+}
+
+/** Files the walker would see: regular files (symlinks followed), hidden names and node_modules left out. */
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const s = statSync(path);
+          isDir = s.isDirectory();
+          isFile = s.isFile();
+        } catch {
+          continue;
+        }
+      }
+      if (isDir) walk(path);
+      else if (isFile) out.push(path);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function extensionLabel(path: string): string {
+  const name = path.split('/').at(-1)!.toLowerCase();
+  const gz = name.endsWith('.gz');
+  const inner = gz ? name.slice(0, -3) : name;
+  const dot = inner.lastIndexOf('.');
+  return (dot > 0 ? inner.slice(dot) : '(none)') + (gz ? '.gz' : '');
+}
+
+/** Judges a problem line: expected (the input really is bad) or a bug (a readable file ralm failed on). */
+function verdictOf(reason: string, file: string, looksBinary: (bytes: Uint8Array) => boolean): string {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = readFileSync(file);
+    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  } catch {
+    bytes = undefined;
+  }
+  if (/binary/i.test(reason)) {
+    if (bytes && looksBinary(bytes)) return 'expected: binary content (NUL bytes or >10 % control characters in the first 8 KB)';
+    return 'BUG: reported binary but the bytes look like text';
+  }
+  return 'BUG? (not classified automatically — see the notes below the table)';
+}
+
+async function trees(): Promise<void> {
+  const loaders = (await import(join(buildDir, 'ingest', 'loaders', 'index.js'))) as {
+    loaderForExtension: (path: string) => unknown;
+    extensionOf: (path: string) => string;
+    looksBinary: (bytes: Uint8Array) => boolean;
+  };
+  const results: TreeResult[] = [];
+  for (const tree of TREES) {
+    const root = tree.candidates.find((c) => existsSync(c));
+    if (!root) {
+      log(`skipping ${tree.name}: none of ${tree.candidates.join(', ')} exists (apt-get install ${tree.package})`);
+      continue;
+    }
+    const files = listFiles(root);
+    const byExtension = new Map<string, number>();
+    let bytesFound = 0;
+    for (const file of files) {
+      byExtension.set(extensionLabel(file), (byExtension.get(extensionLabel(file)) ?? 0) + 1);
+      bytesFound += statSync(file).size;
+    }
+    // Files the walker skips without reading: an extension no loader registers.
+    const skipped = new Map<string, SkippedGroup>();
+    for (const file of files) {
+      const name = file.split('/').at(-1)!;
+      if (loaders.loaderForExtension(name) !== undefined || loaders.extensionOf(name) === '') continue;
+      const label = extensionLabel(file);
+      const group = skipped.get(label) ?? { extension: label, files: 0, readableText: 0, binary: 0, examples: [] };
+      group.files++;
+      let bytes: Uint8Array = readFileSync(file);
+      try {
+        if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+      } catch {
+        // corrupt gzip: judged on the raw bytes
+      }
+      if (loaders.looksBinary(bytes)) group.binary++;
+      else {
+        group.readableText++;
+        if (group.examples.length < 3) group.examples.push(relative(root, file));
+      }
+      skipped.set(label, group);
+    }
+    log(`${tree.name}: ${files.length} files under ${root}; indexing`);
+    const work = mkdtempSync(join(tmpdir(), 'ralm-ingest-tree-'));
+    try {
+      const index = join(work, 'index');
+      const run = await runCli(bin, ['index', root, '--index', index, '--json'], { cwd: work });
+      const counts = existsSync(join(index, 'collection.sqlite')) ? countChunks(index) : undefined;
+      const problems = problemLines(run.stderr).map((line) => {
+        const match = /^ralm: (.*?)(?::(\d+))?: (.*?)(?: \(skipped\))?$/.exec(line);
+        const file = match?.[1] ?? '';
+        const reason = match?.[3] ?? line;
+        return { line: line.replace(root, `${root}`), reason, verdict: verdictOf(reason, file, loaders.looksBinary) };
+      });
+      results.push({
+        name: tree.name,
+        root,
+        filesFound: files.length,
+        bytesFound,
+        filesByExtension: [...byExtension].sort((a, b) => b[1] - a[1]),
+        run: slim(run),
+        counts,
+        problems,
+        skipped: [...skipped.values()].sort((a, b) => b.files - a.files),
+        skippedByCli: Number(run.summary?.skipped_files ?? Number.NaN),
+      });
+      log(`${tree.name}: exit ${run.exitCode}, ${run.wallSeconds.toFixed(1)} s, ${counts?.documents} documents, ${counts?.chunks} chunks, ${problems.length} problems`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  save('trees', { trees: results });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. peak memory on ~1 GB
+
+interface MemoryResult {
+  folder: FolderSummary;
+  generateSeconds: number;
+  run: ReturnType<typeof slim>;
+  counts?: ChunkCounts;
+  rssTimeline: Array<[number, number]>;
+}
+
+async function memory(work: string): Promise<void> {
+  if (!existsSync(corpusFile)) {
+    log(`skipping memory: ${corpusFile} is missing`);
+    return;
+  }
+  const documents = await readSciFact(corpusFile);
+  const folder = join(work, 'bulk');
+  const started = performance.now();
+  const fileBytes = 50 * 1024;
+  const summary = writeBulkFolder(documents, folder, memoryMiB * 2 ** 20, fileBytes);
+  const generateSeconds = (performance.now() - started) / 1000;
+  log(`generated ${summary.files} files, ${(summary.bytes / 2 ** 20).toFixed(0)} MiB in ${generateSeconds.toFixed(1)} s; indexing`);
+  const index = join(work, 'index-bulk');
+  try {
+    const run = await runCli(bin, ['index', folder, '--index', index, '--json'], { cwd: work, sampleMs: 500 });
+    const counts = existsSync(join(index, 'collection.sqlite')) ? countChunks(index) : undefined;
+    // Keep ~200 points of the timeline.
+    const step = Math.max(1, Math.ceil(run.rssTimeline.length / 200));
+    save('memory', { folder: summary, generateSeconds, run: slim(run), counts, rssTimeline: run.rssTimeline.filter((_, i) => i % step === 0) } satisfies MemoryResult);
+    log(`memory: exit ${run.exitCode}, ${run.wallSeconds.toFixed(1)} s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(index, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// report
+
+function fmt(value: number, digits = 0): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
+}
+
+function verdict(ok: boolean): string {
+  return ok ? '**met**' : '**NOT met**';
+}
+
+function renderReport(machine: MachineInfo): string {
+  const lines: string[] = [];
+  const push = (...l: string[]) => lines.push(...l);
+  push(
+    '# Ingestion of real documents',
+    '',
+    'Written by `bench/ingest.ts` (`bash bench/ingest.sh`). Every measurement runs the built CLI (`node <build>/cli/bin.js index …`, compiled by tsc into `bench/.cache/ingest-dist`) in its own process; wall time is spawn to exit (node start-up included); peak RSS is the kernel\'s VmHWM of that process.',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB; ${machine.os}; Node ${machine.node}; ralm ${machine.commit}` +
+      (machine.loadAverage ? `; load average when written ${machine.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (the machine is shared: compare ratios, not absolute times)` : ''),
+    '',
+  );
+
+  const throughput = loadSection<ThroughputResult>('throughput');
+  const rerunsOk = (t: ThroughputResult) => median(t.reruns.map((r) => r.wallSeconds)) < 2;
+  if (throughput) {
+    const t = throughput;
+    const byConfig = CONFIGS.map((c) => ({ name: c.name, runs: t.runs.filter((r) => r.config === c.name) }));
+    const base = byConfig[0]!.runs;
+    const docsPerSecond = (r: ThroughputRun) => r.documents / r.wallSeconds;
+    const baseDps = median(base.map(docsPerSecond));
+    push(
+      '## Summary',
+      '',
+      '| target | measured (median of runs, min–max) | verdict |',
+      '|---|---|---|',
+      `| 10,000 files, BM25 only, ≥ 2,000 documents/s end to end | ${spread(base.map(docsPerSecond), 0)} documents/s | ${verdict(baseDps >= 2000)} |`,
+      `| re-run with no changes < 2 s | ${spread(t.reruns.map((r) => r.wallSeconds))} s | ${verdict(rerunsOk(t))} |`,
+    );
+    const trees = loadSection<{ trees: TreeResult[] }>('trees');
+    if (trees) {
+      for (const tree of trees.trees) {
+        const bugs = tree.problems.filter((p) => p.verdict.startsWith('BUG')).length;
+        const readableSkipped = tree.skipped.reduce((s, g) => s + g.readableText, 0);
+        const crashed = tree.run?.exitCode !== 0 && tree.run?.exitCode !== 1;
+        push(`| ${tree.name}: no crash, no skipped readable file | exit ${tree.run?.exitCode}, ${fmt(readableSkipped)} readable files skipped, ${fmt(bugs)} problem lines that look like bugs | ${verdict(!crashed && readableSkipped === 0 && bugs === 0)} |`);
+      }
+    }
+    const mem = loadSection<MemoryResult>('memory');
+    if (mem) push(`| peak RSS < 1 GiB while ingesting ${fmt(mem.folder.bytes / 2 ** 30, 2)} GiB of text | ${fmt(mem.run.peakRssMiB)} MiB | ${verdict(mem.run.peakRssMiB < 1024)} |`);
+    push('');
+
+    push(
+      `## 1. Throughput: ${fmt(t.folder.files)} files from SciFact`,
+      '',
+      `${fmt(t.folder.files)} files (${fmt(t.folder.markdownFiles)} \`.md\` with YAML front matter and headings, ${fmt(t.folder.textFiles)} \`.txt\`; ${fmt(t.folder.bytes / 2 ** 20, 1)} MiB in ${t.folder.folders} folders), generated from SciFact\'s 5,183 abstracts (cycled; later cycles shuffle the sentences and vary the title) in ${fmt(t.generateSeconds, 1)} s. ` +
+        `\`ralm index <folder> --index <fresh tmp dir> --json\`, ${runs} rounds, the configurations interleaved. Median (min–max).`,
+      '',
+      '| configuration | wall s | documents/s (wall) | chunks | near-duplicate chunks | chunks/s (wall) | CLI-reported s | peak RSS MiB | cost vs default |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    const baseWall = median(base.map((r) => r.wallSeconds));
+    for (const c of byConfig) {
+      if (c.runs.length === 0) continue;
+      const wall = c.runs.map((r) => r.wallSeconds);
+      push(
+        `| ${c.name} | ${spread(wall)} | ${spread(c.runs.map(docsPerSecond), 0)} | ${fmt(median(c.runs.map((r) => r.chunks)))} | ${fmt(median(c.runs.map((r) => r.duplicateChunks)))} | ${spread(c.runs.map((r) => r.chunks / r.wallSeconds), 0)} | ${spread(c.runs.map((r) => r.cliSeconds))} | ${spread(c.runs.map((r) => r.peakRssMiB), 0)} | ${c.name === base[0]?.config ? '1.00×' : `default takes ${fmt(baseWall / median(wall), 2)}× as long`} |`,
+      );
+    }
+    push(
+      '',
+      `Re-run with no changes (same folder, same index; ${t.reruns.length} runs): wall ${spread(t.reruns.map((r) => r.wallSeconds))} s, CLI-reported ${spread(t.reruns.map((r) => r.cliSeconds))} s; ` +
+        `documents read ${t.reruns.map((r) => r.read).join(', ')}, unchanged files ${t.reruns.map((r) => r.unchangedFiles).join(', ')}; peak RSS ${spread(t.reruns.map((r) => r.peakRssMiB), 0)} MiB.`,
+      '',
+    );
+    const allProblems = t.runs.flatMap((r) => r.problems);
+    push(allProblems.length === 0 ? 'No problem lines on stderr; every run exited 0.' : `Problem lines: ${allProblems.slice(0, 10).join('; ')}`, '');
+  }
+
+  const profile = loadSection<{ wallSeconds: number; profileFile: string; profile: ProfileSummary }>('profile');
+  if (profile) {
+    const p = profile.profile;
+    push(
+      '## 2. Where the time goes (default configuration, `node --cpu-prof`)',
+      '',
+      `One default run of the same folder under \`node --cpu-prof\` (${fmt(profile.wallSeconds, 2)} s wall; the profile spans ${fmt(p.totalMs / 1000, 2)} s). Profile file: \`${profile.profileFile}\` (not committed; open it in Chrome DevTools).`,
+      '',
+      '### Top self time by function',
+      '',
+      '| self ms | share | function | location |',
+      '|---|---|---|---|',
+      ...p.byFunction.slice(0, 25).map((r) => `| ${fmt(r.selfMs)} | ${fmt(r.share * 100, 1)} % | \`${r.name}\` | ${r.where} |`),
+      '',
+      '### Self time by file',
+      '',
+      '| self ms | share | file |',
+      '|---|---|---|',
+      ...p.byFile.slice(0, 15).map((r) => `| ${fmt(r.selfMs)} | ${fmt(r.share * 100, 1)} % | ${r.name} |`),
+      '',
+      '### Inclusive time of the ingest stages',
+      '',
+      '| inclusive ms | share | function |',
+      '|---|---|---|',
+      ...p.inclusive.map((r) => `| ${fmt(r.selfMs)} | ${fmt(r.share * 100, 1)} % | \`${r.name}\` |`),
+      '',
+    );
+  }
+
+  const trees = loadSection<{ trees: TreeResult[] }>('trees');
+  if (trees) {
+    push('## 3. Real documentation trees', '');
+    for (const tree of trees.trees) {
+      const run = tree.run;
+      const c = tree.counts;
+      push(
+        `### ${tree.name} (\`${tree.root}\`)`,
+        '',
+        `- files found: ${fmt(tree.filesFound)} (${fmt(tree.bytesFound / 2 ** 20, 1)} MiB on disk); by extension: ${tree.filesByExtension.map(([e, n]) => `${e} ${fmt(n)}`).join(', ')}`,
+        `- \`ralm index\`: exit code ${run?.exitCode} (${run?.exitCode === 0 ? 'success' : run?.exitCode === 1 ? 'some inputs had problems' : 'CRASH or usage error'}), ${fmt(run?.wallSeconds ?? NaN, 1)} s wall, peak RSS ${fmt(run?.peakRssMiB ?? NaN)} MiB`,
+        c ? `- documents: ${fmt(c.documents)}, chunks: ${fmt(c.chunks)} (${fmt(c.duplicateChunks)} near-duplicates stored once); ${fmt(c.documents / (run?.wallSeconds ?? NaN))} documents/s, ${fmt(c.chunks / (run?.wallSeconds ?? NaN))} chunks/s (wall); collection ${fmt(c.databaseMiB, 1)} MiB` : '- no collection was written',
+        `- files skipped as unsupported types: ${fmt(tree.skippedByCli ?? NaN)} (CLI), ${fmt(tree.skipped.reduce((s, g) => s + g.files, 0))} (by extension, this script)`,
+        '',
+      );
+      if (tree.skipped.length > 0) {
+        push('| skipped extension | files | readable text (a bug: not indexed) | binary (expected) | examples of readable ones |', '|---|---|---|---|---|');
+        for (const g of tree.skipped) push(`| ${g.extension} | ${fmt(g.files)} | ${fmt(g.readableText)} | ${fmt(g.binary)} | ${g.examples.map((e) => `\`${e}\``).join(', ')} |`);
+        push('');
+      }
+      if (tree.problems.length === 0) push('Problem lines: none.', '');
+      else {
+        const byReason = new Map<string, { count: number; verdict: string }>();
+        for (const p of tree.problems) {
+          const key = p.reason.replace(/\d+/g, 'N');
+          const entry = byReason.get(key) ?? { count: 0, verdict: p.verdict };
+          entry.count++;
+          byReason.set(key, entry);
+        }
+        push('| problem (numbers as N) | lines | verdict |', '|---|---|---|');
+        for (const [reason, e] of byReason) push(`| ${reason} | ${fmt(e.count)} | ${e.verdict} |`);
+        push('', '<details><summary>every problem line</summary>', '', '```', ...tree.problems.map((p) => p.line), '```', '', '</details>', '');
+      }
+      if (run && run.exitCode !== 0 && run.exitCode !== 1) push('stderr tail:', '', '```', run.stderr.slice(-2000), '```', '');
+    }
+  }
+
+  const mem = loadSection<MemoryResult>('memory');
+  if (mem) {
+    const c = mem.counts;
+    const timeline = mem.rssTimeline;
+    const marks = [0.1, 0.25, 0.5, 0.75, 0.9, 1].map((f) => timeline[Math.min(timeline.length - 1, Math.floor(f * (timeline.length - 1)))]).filter(Boolean) as Array<[number, number]>;
+    push(
+      `## 4. Peak memory on ${fmt(mem.folder.bytes / 2 ** 30, 2)} GiB of text`,
+      '',
+      `${fmt(mem.folder.files)} files of ~50 KB (${fmt(mem.folder.markdownFiles)} \`.md\`, ${fmt(mem.folder.textFiles)} \`.txt\`; shuffled sentences of random SciFact abstracts), generated in ${fmt(mem.generateSeconds, 0)} s into a temp folder, deleted afterwards. Default configuration (chunking + dedup).`,
+      '',
+      `- exit code ${mem.run.exitCode}; ${fmt(mem.run.wallSeconds, 1)} s wall; **peak RSS ${fmt(mem.run.peakRssMiB)} MiB** (VmHWM)`,
+      c ? `- ${fmt(c.documents)} documents, ${fmt(c.chunks)} chunks (${fmt(c.duplicateChunks)} near-duplicates); ${fmt(c.documents / mem.run.wallSeconds, 0)} documents/s, ${fmt(c.chunks / mem.run.wallSeconds, 0)} chunks/s, ${fmt(mem.folder.bytes / 2 ** 20 / mem.run.wallSeconds, 1)} MiB/s; collection ${fmt(c.databaseMiB, 0)} MiB` : '- no collection',
+      `- RSS over the run (s → MiB): ${marks.map(([s, m]) => `${fmt(s, 0)} s → ${fmt(m)}`).join(', ')}`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const version = build();
+  const work = mkdtempSync(join(tmpdir(), 'ralm-ingest-'));
+  try {
+    if (only.has('throughput') || only.has('profile')) await throughputAndProfile(work);
+    if (only.has('trees')) await trees();
+    if (only.has('memory')) await memory(work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  mkdirSync(dirname(reportFile), { recursive: true });
+  writeFileSync(reportFile, `${renderReport({ ...machineInfo(repoRoot), commit: version })}\n`);
+  log(`wrote ${relative(repoRoot, reportFile)}`);
+}
+
+await main();
