@@ -21,7 +21,7 @@ import { chunkDocument, countTokens, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } 
 import { NearDuplicateIndex } from '../ingest/dedup.js';
 import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
-import { makeSnippet } from './snippet.js';
+import { createTermMatcher, makeSnippet } from './snippet.js';
 
 const SEGMENT_KIND = 'sparse.segment';
 /** Chunks shorter than this (in tokens) are never treated as near-duplicates: too little text to judge. */
@@ -692,7 +692,7 @@ export class Collection {
     }
     if (options.documents ?? true) {
       const rows = this.store.getChunks(hits.map((h) => h.chunk));
-      const termSet = new Set(terms.map((t) => t.term));
+      const matches = createTermMatcher(new Set(terms.map((t) => t.term)), this.analyzer);
       for (const hit of hits) {
         const row = rows.get(hit.chunk);
         if (!row) continue;
@@ -706,7 +706,7 @@ export class Collection {
         const linked = this.store.duplicatesOf(hit.chunk);
         if (linked.length > 0) hit.duplicates = linked.map((d) => ({ id: d.id, chunk: d.chunkno, start: d.start, end: d.end }));
         const chunkText = row.document.text.slice(row.chunk.start, row.chunk.end);
-        hit.snippet = makeSnippet(chunkText, termSet, this.analyzer, defaults.snippetLength);
+        hit.snippet = makeSnippet(chunkText, matches, defaults.snippetLength);
         if (options.text) hit.text = chunkText;
       }
     }

@@ -10,4 +10,4 @@ export {
   type CollectionStats,
 } from './collection.js';
 export { verifyCollection, type VerifyReport } from './verify.js';
-export { makeSnippet } from './snippet.js';
+export { makeSnippet, createTermMatcher } from './snippet.js';

@@ -1,52 +1,64 @@
 /**
- * Query-biased snippets: the window of a passage that holds the most distinct query terms.
+ * Query-biased snippets: the window of a passage that holds the most query-term occurrences.
  */
 import type { Analyzer } from '../analysis/types.js';
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}\p{M}'’_.-]*/gu;
+/** Characters of a passage scanned for matches (a snippet comes from its beginning part). */
+const MAX_SCAN = 6000;
 
 /**
- * Returns about `length` characters of `text` around the densest cluster of query terms
- * (words whose analyzed form is in `terms`), with ellipses where it was cut.
- * @example makeSnippet('A long text about ranking functions…', new Set(['rank']), getAnalyzer('english'), 80)
+ * Tells whether a raw word matches a query term once analyzed; remembers every word it has seen, so one
+ * matcher serves all the hits of a search cheaply.
+ * @example const matches = createTermMatcher(new Set(['rank']), getAnalyzer('english')); matches('Ranking'); // true
  */
-export function makeSnippet(text: string, terms: ReadonlySet<string>, analyzer: Analyzer, length: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= length) return flat;
-  const matches: number[] = [];
-  WORD.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  let scanned = 0;
-  while ((m = WORD.exec(flat)) !== null && scanned < 4000) {
-    scanned++;
-    for (const term of analyzer.analyze(m[0])) {
-      if (terms.has(term)) {
-        matches.push(m.index);
-        break;
-      }
+export function createTermMatcher(terms: ReadonlySet<string>, analyzer: Analyzer): (word: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (word) => {
+    let known = seen.get(word);
+    if (known === undefined) {
+      known = analyzer.analyze(word).some((term) => terms.has(term));
+      if (seen.size < 100_000) seen.set(word, known);
     }
-  }
+    return known;
+  };
+}
+
+/**
+ * Returns about `length` characters of `text` around the densest cluster of query-term matches, with
+ * whitespace collapsed and ellipses where it was cut.
+ * @example makeSnippet('A long text about ranking functions…', createTermMatcher(new Set(['rank']), getAnalyzer('english')), 80)
+ */
+export function makeSnippet(text: string, matches: (word: string) => boolean, length: number): string {
+  if (text.length <= length) return text.replace(/\s+/g, ' ').trim();
+  const positions: number[] = [];
+  const scanned = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(scanned); m !== null; m = WORD.exec(scanned)) if (matches(m[0])) positions.push(m.index);
   let start = 0;
-  if (matches.length > 0) {
-    // slide a window over the match positions; keep the one with most matches
+  if (positions.length > 0) {
     let best = 0;
-    let bestStart = matches[0]!;
+    let bestStart = positions[0]!;
     let j = 0;
-    for (let i = 0; i < matches.length; i++) {
-      while (matches[i]! - matches[j]! > length * 0.8) j++;
+    for (let i = 0; i < positions.length; i++) {
+      while (positions[i]! - positions[j]! > length * 0.8) j++;
       if (i - j + 1 > best) {
         best = i - j + 1;
-        bestStart = matches[j]!;
+        bestStart = positions[j]!;
       }
     }
     start = Math.max(0, bestStart - Math.floor(length * 0.15));
-    const space = flat.lastIndexOf(' ', start);
-    if (start > 0 && space > start - 30 && space >= 0) start = space + 1;
+    const space = text.lastIndexOf(' ', start);
+    if (start > 0 && space >= 0 && space > start - 30) start = space + 1;
   }
-  let end = Math.min(flat.length, start + length);
+  // take a little more than needed, since collapsing whitespace shortens it
+  const raw = text.slice(start, Math.min(text.length, start + length * 2));
+  const flat = raw.replace(/\s+/g, ' ').trim();
+  let end = Math.min(flat.length, length);
   if (end < flat.length) {
     const space = flat.lastIndexOf(' ', end);
-    if (space > start + length / 2) end = space;
+    if (space > length / 2) end = space;
   }
-  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
+  const cutAtEnd = end < flat.length || start + raw.length < text.length;
+  return `${start > 0 ? '…' : ''}${flat.slice(0, end)}${cutAtEnd ? '…' : ''}`;
 }

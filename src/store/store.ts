@@ -218,7 +218,12 @@ export class DocumentStore {
       if (RalmError.is(error)) throw error;
       throw new RalmError('FORMAT', `${file}: not a readable ralm collection database (${(error as Error).message})`, { file, cause: error });
     }
-    return new DocumentStore(dir, db, !!options.readOnly);
+    try {
+      return new DocumentStore(dir, db, !!options.readOnly);
+    } catch (error) {
+      db.close();
+      throw new RalmError('FORMAT', `${file}: the collection's tables do not match this build of ralm (${(error as Error).message}); rebuild the collection with \`ralm index\``, { file, cause: error });
+    }
   }
 
   private prepare() {
