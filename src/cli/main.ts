@@ -131,6 +131,7 @@ export function buildProgram(): Command {
     .option('--chunk-tokens <n>', 'target chunk size in tokens for a new collection (default 256; overlap 15%)', parseInteger('--chunk-tokens', 16))
     .option('--no-chunking', 'index each document whole (new collection)')
     .option('--no-dedup', 'keep near-duplicate chunks (new collection; default: stored once when Jaccard ≥ 0.9)')
+    .addOption(new Option('--embedder <name>', 'dense embeddings for a new collection: lsa (no model weights needed; enables --mode dense|hybrid)').choices(['lsa']))
     .option('--sync', 'also delete documents of files that vanished from the folders given')
     .option('--watch', 'keep the folders in sync as files change (until Ctrl-C)')
     .option('--exclude <glob...>', 'skip files and folders matching these globs (e.g. "**/drafts/**" "*.log")')
@@ -157,6 +158,7 @@ export function buildProgram(): Command {
           chunkTokens?: number;
           chunking: boolean;
           dedup: boolean;
+          embedder?: 'lsa';
           sync?: boolean;
           watch?: boolean;
           exclude?: string[];
@@ -173,6 +175,7 @@ export function buildProgram(): Command {
           bm25: bm25From(options),
           chunking: options.chunking === false ? false : options.chunkTokens ? { targetTokens: options.chunkTokens } : undefined,
           deduplicate: options.dedup === false ? false : undefined,
+          dense: options.embedder,
         });
         const run = async (sync: boolean) => {
           const started = performance.now();
@@ -250,10 +253,13 @@ export function buildProgram(): Command {
     .option('--b <x>', 'BM25 b for this search', parseNumber('--b', 0, 1))
     .option('--filter <expression>', 'metadata filter, e.g. \'lang = "zh" and year >= 2020\', \'path ^= "docs/"\', or a JSON filter object')
     .addOption(new Option('--group <unit>', 'one hit per document, or every matching chunk').choices(['document', 'chunk']).default('document'))
+    .addOption(new Option('--mode <mode>', 'retrieval: BM25, the dense embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
+    .addOption(new Option('--fusion <method>', 'how hybrid fuses: reciprocal rank, normalised scores, or attention-weighted (softmax) scores').choices(['rrf', 'score', 'attention']).default('attention'))
+    .option('--mmr <lambda>', 'diversify the hits with maximal marginal relevance (λ = 1: relevance only)', parseNumber('--mmr', 0, 1))
     .option('--explain', 'show how each score was computed (idf, tf, k1, b, dl, avgdl)')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json\n  ralm search "install" --index my-index --filter \'type = "markdown" and path ^= "docs/"\'')
-    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean; filter?: string; group: 'document' | 'chunk' }) => {
+    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean; filter?: string; group: 'document' | 'chunk'; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; mmr?: number }) => {
       const collection = await openCollection({ path: options.index, readOnly: true, analyzer: options.analyzer, bm25: bm25From(options) });
       try {
         let filter: string | Record<string, unknown> | undefined = options.filter;
@@ -264,7 +270,7 @@ export function buildProgram(): Command {
             throw new RalmError('INVALID_ARGUMENT', `--filter: not valid JSON: ${(error as Error).message}`);
           }
         }
-        const result = await collection.search(query, { k: options.k, explain: options.explain, filter, group: options.group });
+        const result = await collection.search(query, { k: options.k, explain: options.explain, filter, group: options.group, mode: options.mode, fusion: options.fusion, mmr: options.mmr });
         if (options.json) {
           console.log(JSON.stringify(result));
           return;
@@ -389,10 +395,12 @@ export function buildProgram(): Command {
     .option('--k1 <x>', 'BM25 k1', parseNumber('--k1', 0), defaults.bm25.k1)
     .option('--b <x>', 'BM25 b', parseNumber('--b', 0, 1), defaults.bm25.b)
     .option('--run <file>', 'also write the run (top 100 per query) in TREC format')
+    .addOption(new Option('--mode <mode>', 'retrieval: BM25, LSA embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
+    .addOption(new Option('--fusion <method>', 'hybrid fusion').choices(['rrf', 'score', 'attention']).default('attention'))
     .option('-i, --index <dir>', 'keep the collection in this folder (default: a temporary folder)')
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  ralm eval beir ../shared/data/beir/scifact --json')
-    .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean }) => {
+    .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention' }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
         const result = await evaluateBeir(dir, {
@@ -401,6 +409,8 @@ export function buildProgram(): Command {
           bm25: { k1: options.k1, b: options.b },
           runPath: options.run,
           indexPath: options.index,
+          mode: options.mode,
+          fusion: options.fusion,
           onProgress: (e) => progress.update(e.done, e.total),
         });
         progress.done();

@@ -21,6 +21,9 @@ import { chunkDocument, countTokens, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } 
 import { NearDuplicateIndex } from '../ingest/dedup.js';
 import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
+import { DenseState, DEFAULT_DENSE_SETTINGS, type DenseSettings } from './dense.js';
+import { fuse, type FusionOptions, type RankedList } from '../retrieve/fusion.js';
+import { maximalMarginalRelevance } from '../retrieve/mmr.js';
 import { createTermMatcher, makeSnippet } from './snippet.js';
 
 const SEGMENT_KIND = 'sparse.segment';
@@ -58,6 +61,11 @@ export interface OpenCollectionOptions {
    * every source — and indexed once. `false` turns it off. Default `{ threshold: 0.9 }`.
    */
   deduplicate?: false | { threshold?: number };
+  /**
+   * Dense retrieval, recorded for a new collection: `'lsa'` fits LSA embeddings (no model weights
+   * needed) at commit time, enabling `mode: 'dense' | 'hybrid'` searches. Default `false`.
+   */
+  dense?: false | 'lsa' | Partial<DenseSettings>;
 }
 
 /** Options of {@link Collection.search}. */
@@ -79,6 +87,12 @@ export interface SearchOptions {
   group?: 'document' | 'chunk';
   /** Attach the chunk's full text (`hit.text`, with documents: true) — the passage handed to a generator. */
   text?: boolean;
+  /** `bm25` (default), `dense` (the collection's embeddings) or `hybrid` (both, fused). */
+  mode?: 'bm25' | 'dense' | 'hybrid';
+  /** How a hybrid search fuses its lists (default `attention`, weights chosen on a dev split). */
+  fusion?: 'rrf' | 'score' | 'attention';
+  /** Maximal marginal relevance over the dense vectors with this λ (1 = relevance only), for diverse hits. */
+  mmr?: number;
 }
 
 /** One ranked hit. */
@@ -192,6 +206,8 @@ export class Collection {
   private nextChunkno = 1;
   private readonly chunking: ChunkOptions | false;
   private readonly deduplicate: { threshold: number } | false;
+  private readonly denseSettings: DenseSettings | false;
+  private dense: DenseState | null = null;
   /** Near-duplicate index over live canonical chunks; built on the first add that needs it. */
   private nearDuplicates: NearDuplicateIndex | null = null;
   private readonly flushChunks: number;
@@ -208,9 +224,10 @@ export class Collection {
     analyzer: Analyzer,
     bm25: Bm25Params,
     releaseLock: (() => void) | null,
-    settings: { mergeFactor: number; chunking: ChunkOptions | false; flushChunks: number; deduplicate: { threshold: number } | false },
+    settings: { mergeFactor: number; chunking: ChunkOptions | false; flushChunks: number; deduplicate: { threshold: number } | false; dense: DenseSettings | false },
   ) {
     this.store = store;
+    this.denseSettings = settings.dense;
     this.chunking = settings.chunking;
     this.deduplicate = settings.deduplicate;
     this.flushChunks = settings.flushChunks;
@@ -249,6 +266,8 @@ export class Collection {
             throw new RalmError('INVALID_ARGUMENT', `deduplicate.threshold must be in (0, 1], got ${deduplicate.threshold}`);
           }
           store.setMeta('deduplicate', JSON.stringify(deduplicate));
+          const dense = options.dense === undefined || options.dense === false ? false : { ...DEFAULT_DENSE_SETTINGS, ...(options.dense === 'lsa' ? {} : options.dense) };
+          store.setMeta('dense', JSON.stringify(dense));
         });
       } else if (options.analyzer !== undefined && options.analyzer !== recorded) {
         throw new RalmError(
@@ -268,7 +287,8 @@ export class Collection {
       const flushChunks = options.flushChunks ?? 50_000;
       if (!Number.isInteger(flushChunks) || flushChunks < 1) throw new RalmError('INVALID_ARGUMENT', `flushChunks must be a positive integer, got ${flushChunks}`);
       const deduplicate = JSON.parse(store.getMeta('deduplicate') ?? 'false') as { threshold: number } | false;
-      const collection = new Collection(store, analyzer, bm25, release, { mergeFactor, chunking, flushChunks, deduplicate });
+      const dense = JSON.parse(store.getMeta('dense') ?? 'false') as DenseSettings | false;
+      const collection = new Collection(store, analyzer, bm25, release, { mergeFactor, chunking, flushChunks, deduplicate, dense });
       collection.load();
       return collection;
     } catch (error) {
@@ -333,6 +353,19 @@ export class Collection {
     this.idOf = idOf;
     this.deleted = deleted;
     this.metadataOf = null;
+    if (this.denseSettings) {
+      const dense = DenseState.load(store, this.denseSettings, (key) => idOf.has(key));
+      // chunks committed after the dense update (replayed above) are folded in, in memory
+      if (dense.model) {
+        const missing = [...idOf.keys()].filter((key) => !dense.index.has(key));
+        for (const key of missing) {
+          const counts = new Map<string, number>();
+          for (const term of this.termsOfChunk(key)) counts.set(term, (counts.get(term) ?? 0) + 1);
+          dense.index.add([key], [dense.embedQuery([...counts].map(([term, boost]) => ({ term, boost })))]);
+        }
+      }
+      this.dense = dense;
+    }
     this.multiChunk = idOf.size > new Set(idOf.values()).size;
     this.nextChunkno = Math.max(store.maxChunkno() + 1, this.maxIndexedKey() + 1);
     this.rebuildSearcher();
@@ -547,6 +580,23 @@ export class Collection {
     }
     this.guarded(() => {
       this.flush(staging);
+      if (this.denseSettings) {
+        this.dense ??= new DenseState(this.denseSettings);
+        const deletedNow = new Set(staging.deletedKeys);
+        let liveCount = staging.addedKeys.size;
+        for (const key of this.idOf.keys()) if (!deletedNow.has(key)) liveCount++;
+        this.dense.update({
+          store: this.store,
+          seq: staging.seq,
+          segments: [...this.segments.map((x) => x.segment), ...staging.segments.map((x) => x.segment)],
+          isLive: (key) => staging.addedKeys.has(key) || (this.idOf.has(key) && !deletedNow.has(key)),
+          liveCount,
+          added: [...staging.addedKeys.keys()],
+          deleted: staging.deletedKeys.filter((key) => this.idOf.has(key)),
+          bm25: this.bm25,
+          termsOf: (key) => this.termsOfChunk(key),
+        });
+      }
       this.store.setMeta('sparse.checkpoint', String(staging.seq));
       this.store.recordCommit(staging.seq, added + updated, deletedCount + updated);
       this.store.commitTransaction();
@@ -576,6 +626,17 @@ export class Collection {
       });
     }
     return { seq: staging.seq, added, updated, deleted: deletedCount, unchanged, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Re-analyzes a stored chunk (title included for the first chunk), as it was indexed. */
+  private termsOfChunk(key: number): string[] {
+    const row = this.store.getChunks([key]).get(key);
+    return row ? this.analyzer.analyze(chunkText(row.document.title, row.document.text, row.chunk)) : [];
+  }
+
+  /** Seconds the last commit spent on embeddings (LSA fit or fold-in); 0 without dense retrieval. */
+  get lastEmbedSeconds(): number {
+    return this.dense?.lastEmbedSeconds ?? 0;
   }
 
   private maxIndexedKey(): number {
@@ -663,7 +724,44 @@ export class Collection {
         : this.searcher;
     const filter = options.filter === undefined ? undefined : this.filterPredicate(options.filter);
     const group = options.group ?? 'document';
-    let scored = searcher.search(terms, { k, filter });
+    const mode = options.mode ?? 'bm25';
+    if (mode !== 'bm25' && mode !== 'dense' && mode !== 'hybrid') throw new RalmError('INVALID_ARGUMENT', `mode must be bm25, dense or hybrid, got ${String(mode)}`);
+    if (mode !== 'bm25' && !this.dense?.model) {
+      throw new RalmError(
+        'INVALID_ARGUMENT',
+        this.denseSettings
+          ? `collection ${this.path} has no dense vectors yet: commit some documents first`
+          : `collection ${this.path} has no dense index: build it with \`ralm index … --embedder lsa\` (a new collection), or search with --mode bm25`,
+      );
+    }
+    const explanations = new Map<number, Explanation>();
+    const retrieveDepth = (depth: number) => {
+      if (mode === 'bm25' && options.mmr === undefined) return searcher.search(terms, { k: depth, filter });
+      const pool = Math.max(depth, 100);
+      const live = (key: number) => this.idOf.has(key) && (filter === undefined || filter(key));
+      const dense = this.dense!;
+      const denseHits = mode === 'bm25' ? [] : dense.index.search(dense.embedQuery(terms), { k: pool, filter: live }).map((h) => ({ key: h.key, score: h.score }));
+      if (mode === 'dense' && options.mmr === undefined) return denseHits.slice(0, depth).map((h) => ({ docKey: h.key, score: h.score }));
+      const lists: RankedList[] = [];
+      if (mode !== 'dense') lists.push({ retriever: 'bm25', hits: searcher.search(terms, { k: pool, filter }).map((h) => ({ key: h.docKey, score: h.score })) });
+      if (mode !== 'bm25') lists.push({ retriever: 'lsa', hits: denseHits });
+      const fused = lists.length === 1 ? lists[0]!.hits.map((h) => ({ key: h.key, score: h.score, explanation: undefined })) : fuse(lists, fusionOptions(options.fusion ?? 'attention'));
+      for (const f of fused) if (f.explanation) explanations.set(f.key, f.explanation);
+      let ranked = fused.map((f) => ({ docKey: f.key, score: f.score }));
+      if (options.mmr !== undefined && this.dense?.model) {
+        const candidates = ranked.slice(0, Math.max(depth * 3, 30));
+        const order = maximalMarginalRelevance({
+          candidates: candidates.map((c) => ({ key: c.docKey, score: c.score })),
+          lambda: options.mmr,
+          k: Math.min(depth, candidates.length),
+          vectors: (key: number) => dense.index.vector(key) ?? new Float32Array(dense.index.dimensions),
+        });
+        const byKey = new Map(candidates.map((c) => [c.docKey, c]));
+        ranked = order.map((key) => byKey.get(key)!);
+      }
+      return ranked.slice(0, depth);
+    };
+    let scored = retrieveDepth(k);
     if (group === 'document' && this.multiChunk) {
       // A document may match through several chunks: keep its best one, and fetch deeper until k documents.
       for (let depth = k; ; ) {
@@ -679,7 +777,7 @@ export class Collection {
           break;
         }
         depth *= 4;
-        scored = searcher.search(terms, { k: depth, filter });
+        scored = retrieveDepth(depth);
       }
     }
     const hits: SearchHit[] = new Array(scored.length);
@@ -688,7 +786,13 @@ export class Collection {
       hits[i] = { rank: i + 1, id: this.idOf.get(s.docKey) ?? '', score: s.score, chunk: s.docKey };
     }
     if (options.explain) {
-      for (const hit of hits) hit.explanation = searcher.explain(terms, hit.chunk) ?? undefined;
+      for (const hit of hits) {
+        const bm25 = searcher.explain(terms, hit.chunk) ?? undefined;
+        const fused = explanations.get(hit.chunk);
+        if (fused) hit.explanation = { ...fused, details: [...fused.details, ...(bm25 ? [{ value: bm25.value, description: 'bm25 score, explained:', details: [bm25] }] : [])] };
+        else if (mode === 'dense') hit.explanation = { value: hit.score, description: `cosine similarity of the query's and the chunk's ${this.dense!.settings.embedder} vectors`, details: [] };
+        else hit.explanation = bm25;
+      }
     }
     if (options.documents ?? true) {
       const rows = this.store.getChunks(hits.map((h) => h.chunk));
@@ -803,6 +907,13 @@ export class Collection {
     this.store.close();
     this.releaseLock?.();
   }
+}
+
+/** Fusion defaults, chosen once on a dev split (SciFact train queries; see bench/results/dense.md). */
+function fusionOptions(method: 'rrf' | 'score' | 'attention'): FusionOptions {
+  if (method === 'rrf') return { method: 'rrf', k: 60, weights: { bm25: 1, lsa: 0.25 } };
+  if (method === 'score') return { method: 'normalized', normalization: 'z-score', alpha: 0.9 } as FusionOptions;
+  return { method: 'attention', temperature: { bm25: 2, lsa: 0.1 }, weights: { bm25: 1, lsa: 0.25 } };
 }
 
 function chunkText(title: string, text: string, chunk: { ordinal: number; start: number; end: number }): string {

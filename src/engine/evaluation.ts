@@ -25,6 +25,9 @@ export interface RetrievalEvaluationOptions {
   runPath?: string;
   /** Depth of the run (default 100). */
   depth?: number;
+  /** Retrieval mode (default bm25); dense and hybrid build LSA embeddings at commit. */
+  mode?: 'bm25' | 'dense' | 'hybrid';
+  fusion?: 'rrf' | 'score' | 'attention';
   /** Chunking of the benchmark's documents (default false: each document indexed whole, as Anserini does). */
   chunking?: false | { targetTokens?: number; overlapTokens?: number };
   onProgress?: ProgressListener;
@@ -147,12 +150,14 @@ async function runRetrievalEvaluation(input: {
   const path = options.indexPath ?? temporary!;
   const depth = options.depth ?? 100;
   try {
-    const collection = await openCollection({ path, create: true, analyzer: options.analyzer, bm25: options.bm25, chunking: options.chunking ?? false, deduplicate: false });
+    const collection = await openCollection({ path, create: true, analyzer: options.analyzer, bm25: options.bm25, chunking: options.chunking ?? false, deduplicate: false, dense: (options.mode ?? 'bm25') === 'bm25' ? false : 'lsa' });
     try {
       const started = performance.now();
       const docs = await input.feed(collection, (done) => options.onProgress?.({ phase: 'index', done }));
       await collection.commit();
       const indexSeconds = (performance.now() - started) / 1000;
+      const embedSeconds = collection.lastEmbedSeconds;
+      const mode = options.mode ?? 'bm25';
       const judged = [...input.qrels.keys()].filter((q) => input.queries.has(q));
       const run: Run = new Map();
       let done = 0;
@@ -160,7 +165,7 @@ async function runRetrievalEvaluation(input: {
         for (let i = 0; i < judged.length; i++) {
           let hits: Array<{ docId: string; score: number }> = [];
           try {
-            hits = collection.searchNow(input.queries.get(judged[i]!)!, { k: depth, documents: false }).hits.map((h) => ({ docId: h.id, score: h.score }));
+            hits = collection.searchNow(input.queries.get(judged[i]!)!, { k: depth, documents: false, mode, fusion: options.fusion }).hits.map((h) => ({ docId: h.id, score: h.score }));
           } catch (error) {
             if (!(RalmError.is(error) && error.code === 'EMPTY_QUERY')) throw error;
           }
@@ -175,7 +180,7 @@ async function runRetrievalEvaluation(input: {
       runOnce(false); // the timed pass: single process, sequential, top-`depth`, all judged queries
       const searchSeconds = (performance.now() - searchStarted) / 1000;
       const scores = evaluate(input.qrels, run, input.measures);
-      if (options.runPath) await writeRun(options.runPath, run, { tag: `ralm-bm25-${options.analyzer}` });
+      if (options.runPath) await writeRun(options.runPath, run, { tag: `ralm-${mode}-${options.analyzer}` });
       const stats = collection.stats();
       const result: RetrievalEvaluationResult = {
         ...(scores.mean as Record<string, number>),
@@ -187,6 +192,8 @@ async function runRetrievalEvaluation(input: {
         queries: scores.queries,
         docs,
         index_seconds: round(indexSeconds, 3),
+        mode,
+        embed_seconds: round(embedSeconds, 3),
         search_qps: round(judged.length / Math.max(searchSeconds, 1e-9), 1),
         analyzer: stats.analyzer,
         k1: stats.bm25.k1,

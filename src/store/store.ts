@@ -118,6 +118,11 @@ CREATE TABLE artifacts (
   bytes BLOB NOT NULL,
   PRIMARY KEY (kind, name)
 );
+CREATE TABLE vectors (
+  chunkno INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  vector BLOB NOT NULL
+);
 CREATE TABLE sources (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
@@ -495,6 +500,11 @@ export class DocumentStore {
       deleteDocument.run(docno);
     }
     return docnos.length;
+  }
+
+  /** The underlying connection, for modules that keep their own tables in the collection (dense vectors). */
+  database(): Database.Database {
+    return this.db;
   }
 
   /** SQLite's own integrity check; returns the problems found (empty when fine). */
