@@ -17,7 +17,7 @@ import {
   mergeSegments,
   type Segment,
 } from '../index/sparse/index.js';
-import { chunkDocument, countTokens, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
+import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
 import { NearDuplicateIndex } from '../ingest/dedup.js';
 import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
@@ -412,7 +412,7 @@ export class Collection {
         if (nearDuplicates) {
           for (const row of rows) {
             const body = document.text.slice(row.start, row.end);
-            if (countTokens(body) < MIN_DEDUPLICATE_TOKENS) continue;
+            if (!hasAtLeastWords(body, MIN_DEDUPLICATE_TOKENS)) continue;
             const canonical = nearDuplicates.add(row.chunkno, body);
             if (canonical !== null && !rows.some((r) => r.chunkno === canonical)) row.duplicateOf = canonical;
           }
@@ -512,7 +512,7 @@ export class Collection {
     if (!this.nearDuplicates) {
       const index = new NearDuplicateIndex({ threshold: this.deduplicate.threshold });
       for (const { chunkno, text } of this.store.iterateLiveChunkTexts()) {
-        if (countTokens(text) >= MIN_DEDUPLICATE_TOKENS) index.add(chunkno, text);
+        if (hasAtLeastWords(text, MIN_DEDUPLICATE_TOKENS)) index.add(chunkno, text);
       }
       this.nearDuplicates = index;
     }
@@ -907,6 +907,23 @@ export class Collection {
     this.store.close();
     this.releaseLock?.();
   }
+}
+
+/** Whether `text` has at least `n` words (or CJK characters); stops counting at `n`. */
+function hasAtLeastWords(text: string, n: number): boolean {
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length && count < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x3000) {
+      count++; // CJK and other wide scripts: a character is a token
+      inWord = false;
+    } else if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0) {
+      if (!inWord) count++;
+      inWord = true;
+    } else inWord = false;
+  }
+  return count >= n;
 }
 
 /** Fusion defaults, chosen once on a dev split (SciFact train queries; see bench/results/dense.md). */
