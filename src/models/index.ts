@@ -1,5 +1,5 @@
 /**
- * Provider-neutral model interfaces. Only the language model so far; embedding and rerank models follow.
+ * Provider-neutral model interfaces: language models, embedding models and rerank models.
  *
  * @example
  * ```ts
@@ -21,3 +21,12 @@ export {
   type TokenLogprob,
   type Usage,
 } from './language-model.js';
+export {
+  validateEmbeddings,
+  checkEmbedArguments,
+  type EmbeddingKind,
+  type EmbedOptions,
+  type EmbeddingModel,
+  type ValidateEmbeddingsOptions,
+} from './embedding-model.js';
+export { type RerankModel, type RerankOptions } from './rerank-model.js';
