@@ -31,3 +31,32 @@ export {
 } from './engine/index.js';
 export { evaluateBeir, evaluateSquad, type RetrievalEvaluationOptions, type RetrievalEvaluationResult } from './engine/evaluation.js';
 export { evaluate, loadBeir, loadSquad, readRun, writeRun, readQrels, type Qrels, type Run, type RunHit } from './eval/index.js';
+export { indexPaths, type IndexPathsOptions, type IndexPathsReport } from './engine/ingest.js';
+export { ask, askStream, type AskOptions, type AskResult, type AskEvent, type AskCitation, type AskPassage } from './engine/ask.js';
+export { openConversation, condenseQuestion, type Conversation } from './engine/conversation.js';
+export {
+  summarize,
+  summarizeStream,
+  chatTurn,
+  chatTurnStream,
+  classify,
+  collectionLabels,
+  extract,
+  defaultExtractionSchema,
+  type SummarizeOptions,
+  type SummaryResult,
+  type ClassifyOptions,
+  type ClassifyResult,
+  type ChatTurnOptions,
+  type ChatTurnResult,
+} from './engine/tasks.js';
+export { DEFAULT_DENSE_SETTINGS, type DenseSettings } from './engine/dense.js';
+export { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './ingest/chunk.js';
+export { parseFilter, compileFilter, filterFromJson, formatFilter, type FilterNode } from './retrieve/filter.js';
+export { reciprocalRankFusion, normalizedScoreFusion, attentionFusion, type RankedList, type FusedHit } from './retrieve/fusion.js';
+export { maximalMarginalRelevance } from './retrieve/mmr.js';
+export { featureRerank, crossEncoderRerank } from './retrieve/rerank.js';
+export type { LanguageModel, ChatMessage, GenerateRequest, GenerateResult, StreamEvent, EmbeddingModel, RerankModel } from './models/index.js';
+export { createOpenAICompatible } from './generate/providers/openai/index.js';
+export { createExtractiveGenerator } from './generate/providers/extractive/index.js';
+export { createOnnxEmbedder, createOnnxReranker, createOpenAICompatibleEmbedder, createCachedEmbedder, createLsaEmbedder } from './embed/index.js';

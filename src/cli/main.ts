@@ -10,11 +10,10 @@ import { RalmError } from '../core/errors.js';
 import { analyzerNames } from '../analysis/index.js';
 import { defaults, openCollection, verifyCollection } from '../engine/index.js';
 import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../engine/evaluation.js';
-import { indexPaths } from '../engine/ingest.js';
 import { askStream, type AskResult } from '../engine/ask.js';
 import { openConversation } from '../engine/conversation.js';
 import type { Collection } from '../engine/collection.js';
-import { watchPaths } from './watch.js';
+import { registerTaskCommands } from './tasks.js';
 import { createProgress } from './progress.js';
 import { formatExplanation, formatNumber } from './output.js';
 
@@ -75,6 +74,7 @@ async function openForQuestions(folder: string | undefined, index: string | unde
   const path = index ?? join(folder, DEFAULT_INDEX);
   const collection = await openCollection({ path, create: true });
   try {
+    const { indexPaths } = await import('../engine/ingest.js');
     const report = await indexPaths(collection, [folder], {
       sync: true,
       onProblem: ({ file, line, reason }) => process.stderr.write(`ralm: ${file}${line ? `:${line}` : ''}: ${reason} (skipped)\n`),
@@ -177,6 +177,7 @@ export function buildProgram(): Command {
           deduplicate: options.dedup === false ? false : undefined,
           dense: options.embedder,
         });
+        const { indexPaths } = await import('../engine/ingest.js');
         const run = async (sync: boolean) => {
           const started = performance.now();
           const progress = createProgress('indexing', 'docs');
@@ -235,7 +236,10 @@ export function buildProgram(): Command {
         };
         try {
           await run(!!options.sync || !!options.watch);
-          if (options.watch) await watchPaths(paths, options.exclude ?? [], () => run(true));
+          if (options.watch) {
+            const { watchPaths } = await import('./watch.js');
+            await watchPaths(paths, options.exclude ?? [], () => run(true));
+          }
         } finally {
           await collection.close();
         }
@@ -374,6 +378,8 @@ export function buildProgram(): Command {
         await collection.close();
       }
     });
+
+  registerTaskCommands(program);
 
   const evaluation = program.command('eval').description('Measure retrieval quality and speed on a benchmark');
   const printEvaluation = (result: RetrievalEvaluationResult, json?: boolean) => {

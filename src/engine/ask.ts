@@ -105,9 +105,10 @@ const NO_ANSWER = {
 function detectQuestionLanguage(text: string): 'en' | 'zh' {
   let cjk = 0;
   let letters = 0;
-  for (const ch of text) {
-    if (/\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}/u.test(ch)) cjk++;
-    else if (/\p{L}/u.test(ch)) letters++;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) cjk++; // kana, CJK ideographs
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && c < 0x3000)) letters++;
   }
   return cjk > 0 && cjk * 2 >= letters / 4 ? 'zh' : 'en';
 }

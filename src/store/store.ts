@@ -97,6 +97,7 @@ CREATE TABLE documents (
   deleted_seq INTEGER
 );
 CREATE UNIQUE INDEX documents_live_id ON documents (id) WHERE deleted_seq IS NULL;
+CREATE INDEX documents_live_docno ON documents (docno, id) WHERE deleted_seq IS NULL;
 CREATE INDEX documents_added_seq ON documents (added_seq);
 CREATE INDEX documents_deleted_seq ON documents (deleted_seq) WHERE deleted_seq IS NOT NULL;
 CREATE TABLE chunks (
