@@ -5,14 +5,16 @@
  * retrieve the top paragraphs of every question with BM25, weigh them (`weighPassages`), answer extractively, and
  * score the answer (citation markers removed) with `containsAnswer` — does it contain a gold answer.
  *
- * Questions are split with a fixed seed into a tuning split (20 %) and a report split (80 %). Parameters (K,
- * temperature, score coefficients, MMR λ, sentence BM25 k1/b) are tuned by coordinate ascent on the tuning split only
- * (from a fixed starting point); the report gives the numbers of the tuned configuration (the library defaults were
- * then set to it) on the report split and on all questions, next to the baseline (BM25 top-3 paragraphs, best
- * sentences by sentence BM25 alone).
+ * Questions are split with a fixed seed into a tuning split (20 %) and a report split (80 %). Everything is fitted or
+ * tuned on the tuning split only: `--fit` fits the learned sentence scorer (a conditional logit over the sentence
+ * features, see src/generate/providers/extractive/model.ts) per language and chooses K and MMR λ, and prints the weights
+ * in the format of `extractiveModelDefaults`; `--tune-linear` reruns the coordinate ascent of the hand-set linear scorer.
+ * The report gives the baseline (BM25 top-3 paragraphs, best sentences by sentence BM25 alone), the linear scorer and
+ * the learned scorer on the tuning split, the report split and all questions, the latency, and a categorised sample of
+ * the remaining one-sentence failures (tuning split).
  *
- * Run: `npx vite-node bench/answers.ts` (add `--no-tune` to skip the tuning grid, `--limit N` for a quick look).
- * Writes bench/results/answers.md and bench/results/answers-tradeoff.svg.
+ * Run: `npx vite-node bench/answers.ts --fit` (without `--fit` the library defaults are measured; `--limit N` for a
+ * quick look). Writes bench/results/answers.md and bench/results/answers-tradeoff.svg.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -28,14 +30,19 @@ import {
   citeSentence,
   createExtractiveGenerator,
   extractiveDefaults,
+  extractiveModelDefaults,
+  sentenceFeatureNames,
+  type ExtractiveModel,
   type ExtractiveScoring,
+  type SentenceModelWeights,
   type TextAnalyzer,
 } from '../src/generate/providers/extractive/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sharedRoot = process.env.RALM_SHARED ? resolve(process.env.RALM_SHARED) : resolve(repoRoot, '..', 'shared');
 const args = process.argv.slice(2);
-const tune = !args.includes('--no-tune');
+const tune = args.includes('--tune-linear');
+const fit = args.includes('--fit');
 const limitIndex = args.indexOf('--limit');
 const limit = limitIndex >= 0 ? Number(args[limitIndex + 1]) : Infinity;
 const MAX_K = 10;
@@ -64,6 +71,8 @@ interface Dataset {
 }
 
 interface Config {
+  scorer: 'learned' | 'linear';
+  model: ExtractiveModel;
   k: number;
   temperature: number;
   mmrLambda: number;
@@ -156,6 +165,8 @@ function evaluate(dataset: Dataset, questions: readonly Question[], config: Conf
     language: dataset.language,
     maxSentences: 3,
     mmrLambda: config.mmrLambda,
+    scorer: config.scorer,
+    model: config.model,
     scoring: config.scoring,
     order: config.order,
     sentences: { splitOnSemicolon: config.splitOnSemicolon },
@@ -195,6 +206,8 @@ function evaluate(dataset: Dataset, questions: readonly Question[], config: Conf
 
 /** The library defaults (K is the bench's: the generator takes whatever passages it is given). */
 const defaultConfig: Config = {
+  scorer: extractiveDefaults.scorer,
+  model: extractiveModelDefaults,
   k: 3,
   temperature: evidenceDefaults.temperature,
   mmrLambda: extractiveDefaults.mmrLambda,
@@ -203,8 +216,22 @@ const defaultConfig: Config = {
   order: extractiveDefaults.order,
 };
 
+/** The hand-tuned linear scorer (the previous defaults: coordinate ascent with `--tune-linear`, see the module comment). */
+const linearConfig: Config = {
+  scorer: 'linear',
+  model: extractiveModelDefaults,
+  k: 3,
+  temperature: 4,
+  mmrLambda: 0.6,
+  scoring: { ...extractiveDefaults.scoring },
+  splitOnSemicolon: false,
+  order: 'score',
+};
+
 /** Where the coordinate ascent starts (fixed, so the tuning is reproducible whatever the defaults are). */
 const tuningStart: Config = {
+  scorer: 'linear',
+  model: extractiveModelDefaults,
   k: 5,
   temperature: 4,
   mmrLambda: 0.8,
@@ -214,6 +241,8 @@ const tuningStart: Config = {
 };
 
 const baselineConfig: Config = {
+  scorer: 'linear',
+  model: extractiveModelDefaults,
   k: 3,
   temperature: 1,
   mmrLambda: 1,
@@ -221,6 +250,10 @@ const baselineConfig: Config = {
   splitOnSemicolon: false,
   order: 'score',
 };
+
+/** Where the learned scorer's training features are computed. */
+const fitConfig: Config = { ...linearConfig, scorer: 'learned', k: 3, temperature: 4 };
+const fitL2 = 1e-3;
 
 /** The tuning objective: mean of 1- and 2-sentence containment over both datasets' tuning splits. */
 function objective(outcomes: Outcome[]): number {
@@ -303,12 +336,129 @@ function timeAnswers(dataset: Dataset, config: Config): number {
     language: dataset.language,
     maxSentences: 2,
     mmrLambda: config.mmrLambda,
+    scorer: config.scorer,
+    model: config.model,
     scoring: config.scoring,
     order: config.order,
   });
   const started = performance.now();
   for (const question of dataset.questions) generator.answer(question.text, passagesOf(dataset, question, config));
   return (performance.now() - started) / dataset.questions.length;
+}
+
+/** One question's candidate sentences for fitting: feature rows and whether each contains a gold answer. */
+interface FitGroup {
+  rows: number[][];
+  labels: boolean[];
+}
+
+/** Feature rows of the tuning questions under `config` (the learned scorer's features do not depend on its weights). */
+function fitGroups(dataset: Dataset, questions: readonly Question[], config: Config): FitGroup[] {
+  const generator = createExtractiveGenerator({
+    analyzer: dataset.analyzer,
+    language: dataset.language,
+    scorer: 'linear',
+    scoring: config.scoring,
+    sentences: { splitOnSemicolon: config.splitOnSemicolon },
+  });
+  const groups: FitGroup[] = [];
+  for (const question of questions) {
+    const sentences = generator.explain(question.text, passagesOf(dataset, question, config));
+    if (sentences.length === 0) continue;
+    const labels = sentences.map((s) => containsAnswer(s.text, question.golds, dataset.language));
+    if (!labels.some(Boolean)) continue; // nothing to learn from: no candidate holds the answer
+    groups.push({ rows: sentences.map((s) => sentenceFeatureNames.map((name) => s.features[name])), labels });
+  }
+  return groups;
+}
+
+/**
+ * Fits the learned scorer: a conditional logit (softmax over a question's candidate sentences; the target is the set
+ * of sentences that contain a gold answer), features standardised, L2 penalty `l2 · ‖w‖²`, full-batch gradient descent
+ * with Adam. Returns weights on the raw features (the standardisation folded into weights and bias).
+ */
+function fitModel(groups: readonly FitGroup[], l2: number, iterations = 400): SentenceModelWeights {
+  const d = sentenceFeatureNames.length;
+  const mean = new Array<number>(d).fill(0);
+  const spread = new Array<number>(d).fill(0);
+  let count = 0;
+  for (const g of groups) for (const row of g.rows) { count++; row.forEach((x, j) => (mean[j]! += x)); }
+  for (let j = 0; j < d; j++) mean[j]! /= count;
+  for (const g of groups) for (const row of g.rows) row.forEach((x, j) => (spread[j]! += (x - mean[j]!) ** 2));
+  for (let j = 0; j < d; j++) spread[j] = Math.sqrt(spread[j]! / count) || 1;
+  const data = groups.map((g) => ({ rows: g.rows.map((row) => row.map((x, j) => (x - mean[j]!) / spread[j]!)), labels: g.labels }));
+  const w = new Array<number>(d).fill(0);
+  const m = new Array<number>(d).fill(0);
+  const v = new Array<number>(d).fill(0);
+  const rate = 0.05;
+  for (let t = 1; t <= iterations; t++) {
+    const grad = w.map((x) => 2 * l2 * x);
+    for (const g of data) {
+      const scores = g.rows.map((row) => row.reduce((sum, x, j) => sum + x * w[j]!, 0));
+      const top = Math.max(...scores);
+      const exps = scores.map((s) => Math.exp(s - top));
+      const all = exps.reduce((a, b) => a + b, 0);
+      const positive = exps.reduce((a, e, i) => a + (g.labels[i] ? e : 0), 0);
+      g.rows.forEach((row, i) => {
+        const coefficient = exps[i]! / all - (g.labels[i] ? exps[i]! / positive : 0);
+        if (coefficient !== 0) row.forEach((x, j) => (grad[j]! += (coefficient * x) / data.length));
+      });
+    }
+    for (let j = 0; j < d; j++) {
+      m[j] = 0.9 * m[j]! + 0.1 * grad[j]!;
+      v[j] = 0.999 * v[j]! + 0.001 * grad[j]! ** 2;
+      w[j]! -= (rate * (m[j]! / (1 - 0.9 ** t))) / (Math.sqrt(v[j]! / (1 - 0.999 ** t)) + 1e-8);
+    }
+  }
+  const weights: SentenceModelWeights['weights'] = {};
+  let bias = 0;
+  sentenceFeatureNames.forEach((name, j) => {
+    const raw = w[j]! / spread[j]!;
+    weights[name] = Number(raw.toFixed(4));
+    bias -= raw * mean[j]!;
+  });
+  return { bias: Number(bias.toFixed(4)), weights };
+}
+
+/** One-sentence failures of the tuning split, by category, with a few examples (tuning split only). */
+function errorAnalysis(dataset: Dataset, config: Config): string[] {
+  const generator = createExtractiveGenerator({ analyzer: dataset.analyzer, language: dataset.language, scorer: config.scorer, model: config.model, scoring: config.scoring });
+  const categories = new Map<string, Array<{ question: Question; chosen: string; right?: string }>>();
+  let failures = 0;
+  const questions = dataset.questions.filter((q) => q.tuning);
+  for (const question of questions) {
+    const passages = passagesOf(dataset, question, config);
+    const ranked = generator.explain(question.text, passages);
+    if (ranked.length > 0 && containsAnswer(ranked[0]!.text, question.golds, dataset.language)) continue;
+    failures++;
+    const right = ranked.find((r) => containsAnswer(r.text, question.golds, dataset.language));
+    const goldKey = question.goldRank > 0 && question.goldRank <= config.k ? passages.find((p) => p.documentId === question.hits[question.goldRank - 1]!.id)?.key : undefined;
+    const chosenKey = ranked[0]?.passageKey;
+    let category: string;
+    if (right === undefined) category = goldKey === undefined ? 'gold paragraph not in the top K, no sentence holds the answer' : 'no candidate sentence holds the gold answer (the one holding it shares no question term, or it spans sentences)';
+    else if (goldKey === undefined) category = 'gold paragraph not in the top K, another paragraph holds the answer string';
+    else if (chosenKey === goldKey) category = 'right paragraph, wrong sentence';
+    else category = 'sentence of another paragraph chosen while the gold paragraph was retrieved';
+    const list = categories.get(category) ?? [];
+    list.push({ question, chosen: ranked[0]?.text ?? '(no answer)', right: right?.text });
+    categories.set(category, list);
+  }
+  const out = ['## Remaining one-sentence failures (SQuAD, tuning split)', '', `${failures} of ${questions.length} tuning questions fail at c@1.`, ''];
+  out.push('| category | questions | share of failures |', '|---|---|---|');
+  const sorted = [...categories].sort((a, b) => b[1].length - a[1].length);
+  for (const [category, list] of sorted) out.push(`| ${category} | ${list.length} | ${fmt(list.length / failures, 3)} |`);
+  out.push('');
+  out.push('Examples (first two per category, in dataset order):');
+  out.push('');
+  const clip = (text: string): string => (text.length > 160 ? `${text.slice(0, 157)}…` : text).replace(/\|/g, '\\|');
+  for (const [category, list] of sorted) {
+    for (const { question, chosen, right } of list.slice(0, 2)) {
+      out.push(`- *${category}* — Q: ${clip(question.text)} (gold: ${clip(question.golds[0] ?? '')})`);
+      out.push(`  chosen: ${clip(chosen)}${right !== undefined ? `  \n  holds the answer: ${clip(right)}` : ''}`);
+    }
+  }
+  out.push('');
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -319,7 +469,7 @@ async function main(): Promise<void> {
   const md: string[] = [];
   md.push('# Extractive answers: SQuAD v1.1 dev and CMRC 2018 dev');
   md.push('');
-  md.push(`Generated by \`npx vite-node bench/answers.ts\` on ${new Date().toISOString().slice(0, 10)} (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}).`);
+  md.push(`Generated by \`npx vite-node bench/answers.ts${args.length > 0 ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)} (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}).`);
   md.push('');
   md.push('Open-domain QA: every paragraph is indexed (`openCollection`, BM25 k1 = 0.9, b = 0.4, analyzer `english` / `cjk`); each');
   md.push('question retrieves the top K paragraphs, `weighPassages` weighs them, the extractive generator answers, and the answer');
@@ -339,9 +489,9 @@ async function main(): Promise<void> {
   }
   md.push('');
 
-  let tuned: Config = defaultConfig;
+  let linearTuned: Config = linearConfig;
   if (tune) {
-    md.push('## Tuning (tuning split only)');
+    md.push('## Tuning the linear scorer (tuning split only)');
     md.push('');
     md.push('Coordinate ascent from the starting point below, two passes over the axes; objective = mean over both datasets of');
     md.push('(containment@1 + containment@2) / 2. Each row: the value tried, the objective, containment@1/@2 per dataset.');
@@ -373,7 +523,7 @@ async function main(): Promise<void> {
     }
     md.push('');
     md.push(`Best on the tuning split: ${JSON.stringify(config)} → objective ${fmt(best)}`);
-    tuned = config;
+    linearTuned = config;
     md.push('');
     md.push('Variants of the best configuration (tuning split):');
     md.push('');
@@ -391,11 +541,56 @@ async function main(): Promise<void> {
     md.push('');
   }
 
-  const same = JSON.stringify(tuned) === JSON.stringify(defaultConfig);
+
+  let learned: Config = defaultConfig;
+  if (fit) {
+    md.push('## Fitting the learned scorer (tuning split only)');
+    md.push('');
+    md.push(`Per language: the candidate sentences of every tuning question (K = ${fitConfig.k} paragraphs, temperature ${fitConfig.temperature}) with`);
+    md.push('their features; target = the sentences that contain a gold answer (questions where none does are left out);');
+    md.push(`conditional logit (softmax over the question's sentences), L2 ${fitL2}, Adam, 400 full-batch steps. Then MMR λ is chosen`);
+    md.push('on the tuning split by (c@1 + c@2) / 2 averaged over both datasets.');
+    md.push('');
+    const model: ExtractiveModel = { ...extractiveModelDefaults };
+    for (const d of datasets) {
+      const groups = fitGroups(d, d.questions.filter((q) => q.tuning), fitConfig);
+      model[d.language] = fitModel(groups, fitL2);
+      md.push(`- ${d.name}: ${groups.length} questions with a positive sentence.`);
+    }
+    md.push('');
+    md.push('Fitted weights (pasted into `extractiveModelDefaults`, src/generate/providers/extractive/model.ts):');
+    md.push('');
+    md.push('```json');
+    md.push(JSON.stringify(model, null, 1).replace(/\n\s*/g, ' '));
+    md.push('```');
+    md.push('');
+    md.push('| K | temperature | MMR λ | objective | SQuAD c@1 / c@2 / c@3 | CMRC c@1 / c@2 / c@3 |');
+    md.push('|---|---|---|---|---|---|');
+    let best = -Infinity;
+    for (const k of [3, 5]) {
+      for (const mmrLambda of [1, 0.8, 0.6]) {
+        const candidate: Config = { ...fitConfig, scorer: 'learned', model, k, mmrLambda };
+        const outcomes = datasets.map((d) => evaluate(d, d.questions.filter((q) => q.tuning), candidate));
+        const score = objective(outcomes);
+        const triple = (o: Outcome): string => o.contains.map((x) => fmt(x, 3)).join(' / ');
+        md.push(`| ${k} | ${candidate.temperature} | ${mmrLambda} | ${fmt(score)} | ${triple(outcomes[0]!)} | ${triple(outcomes[1]!)} |`);
+        console.error(`fit: k ${k} λ ${mmrLambda} → ${fmt(score)}`);
+        if (score > best + 1e-9) {
+          best = score;
+          learned = candidate;
+        }
+      }
+    }
+    md.push('');
+    md.push(`Chosen: K = ${learned.k}, MMR λ ${learned.mmrLambda}.`);
+    md.push('');
+    console.log(`export const extractiveModelDefaults: ExtractiveModel = ${JSON.stringify(model, null, 2)};`);
+  }
+
   md.push('## Results');
   md.push('');
-  md.push(`Tuned configuration: K = ${tuned.k} paragraphs, temperature ${tuned.temperature}, MMR λ ${tuned.mmrLambda}, scoring ${JSON.stringify(tuned.scoring)}.`);
-  md.push(same ? 'It equals the library defaults (`evidenceDefaults`, `extractiveDefaults`).' : `The library defaults differ: ${JSON.stringify(defaultConfig)}.`);
+  md.push(`Learned scorer${fit ? ' (fitted in this run)' : ' (library defaults: `extractiveModelDefaults`, `extractiveDefaults`, `evidenceDefaults`)'}: K = ${learned.k} paragraphs, temperature ${learned.temperature}, MMR λ ${learned.mmrLambda}.`);
+  md.push(`Linear scorer (the previous defaults, hand-tuned by coordinate ascent): K = ${linearTuned.k}, temperature ${linearTuned.temperature}, MMR λ ${linearTuned.mmrLambda}, scoring ${JSON.stringify(linearTuned.scoring)}.`);
   md.push('Baseline: K = 3 paragraphs, best sentences by sentence BM25 alone (no passage weight, features or MMR).');
   md.push('c@m = share of questions whose answer of at most m sentences contains a gold answer. Lengths: mean characters of the');
   md.push('answer for m = 1 / 2 / 3, with citation markers and without.');
@@ -403,35 +598,56 @@ async function main(): Promise<void> {
   md.push('| dataset · split · method | questions | c@1 | c@2 | c@3 | length (with markers) | length (content) | no answer |');
   md.push('|---|---|---|---|---|---|---|---|');
   const plotSeries: Array<{ label: string; color: string; outcome: Outcome }> = [];
+  const finals: Array<{ dataset: Dataset; report: Outcome; all: Outcome }> = [];
+  const colors = { en: ['#c6dbef', '#6baed6', '#08519c'], zh: ['#fcbba1', '#fb6a4a', '#a50f15'] };
   for (const d of datasets) {
-    const report = d.questions.filter((q) => !q.tuning);
-    for (const [method, c] of [['baseline', baselineConfig], ['extractive (tuned)', tuned]] as const) {
-      md.push(line(`${d.name} · report 80 % · ${method}`, evaluate(d, report, c)));
-      const all = evaluate(d, d.questions, c);
-      md.push(line(`${d.name} · all · ${method}`, all));
-      plotSeries.push({
-        label: `${d.language === 'en' ? 'SQuAD' : 'CMRC'} ${method === 'baseline' ? 'baseline' : 'extractive'}`,
-        color: d.language === 'en' ? (method === 'baseline' ? '#9ecae1' : '#08519c') : method === 'baseline' ? '#fcae91' : '#a50f15',
-        outcome: all,
+    const splits: Array<[string, Question[]]> = [
+      ['tuning 20 %', d.questions.filter((q) => q.tuning)],
+      ['report 80 %', d.questions.filter((q) => !q.tuning)],
+      ['all', d.questions],
+    ];
+    const methods = [['baseline', baselineConfig], ['linear (hand-tuned)', linearTuned], ['learned', learned]] as const;
+    methods.forEach(([method, c], i) => {
+      const outcomes = splits.map(([split, questions]) => {
+        const o = evaluate(d, questions, c);
+        md.push(line(`${d.name} · ${split} · ${method}`, o));
+        return o;
       });
-    }
+      if (method === 'learned') finals.push({ dataset: d, report: outcomes[1]!, all: outcomes[2]! });
+      plotSeries.push({ label: `${d.language === 'en' ? 'SQuAD' : 'CMRC'} ${method.split(' ')[0]}`, color: colors[d.language][i]!, outcome: outcomes[2]! });
+    });
   }
   md.push('');
   md.push('![trade-off](answers-tradeoff.svg)');
   md.push('');
   md.push('## Latency');
   md.push('');
-  md.push('Mean per question over all questions, one thread, tuned configuration (maxSentences 2), analyzer not memoised. "Answer" = weighPassages +');
+  md.push('Mean per question over all questions, one thread, maxSentences 2, analyzer not memoised. "Answer" = weighPassages +');
   md.push('generator.answer on the retrieved paragraphs; "with retrieval" adds the BM25 search (top 10, no document fetch).');
   md.push('');
-  md.push('| dataset | answer ms/question | with retrieval ms/question |');
-  md.push('|---|---|---|');
+  md.push('| dataset | method | answer ms/question | with retrieval ms/question |');
+  md.push('|---|---|---|---|');
   for (const d of datasets) {
-    timeAnswers(d, tuned); // warm-up
-    const answerMs = timeAnswers(d, tuned);
-    md.push(`| ${d.name} | ${answerMs.toFixed(3)} | ${(answerMs + d.retrievalMs).toFixed(3)} |`);
+    for (const [method, c] of [['linear (hand-tuned)', linearTuned], ['learned', learned]] as const) {
+      timeAnswers(d, c); // warm-up
+      const answerMs = timeAnswers(d, c);
+      md.push(`| ${d.name} | ${method} | ${answerMs.toFixed(3)} | ${(answerMs + d.retrievalMs).toFixed(3)} |`);
+    }
   }
   md.push('');
+  md.push('## Targets (learned scorer)');
+  md.push('');
+  md.push('| target | SQuAD v1.1 (all / report 80 %) | CMRC 2018 (all / report 80 %) |');
+  md.push('|---|---|---|');
+  for (const [label, m, goal] of [['c@1 ≥ 0.72', 0, 0.72], ['c@2 ≥ 0.80', 1, 0.8]] as const) {
+    const cells = finals.map(({ all, report }) => {
+      const met = all.contains[m] >= goal && report.contains[m] >= goal;
+      return `${met ? 'met' : '**not met**'}: ${fmt(all.contains[m])} / ${fmt(report.contains[m])}`;
+    });
+    md.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  md.push('');
+  md.push(...errorAnalysis(datasets[0]!, learned));
   const results = join(repoRoot, 'bench', 'results');
   mkdirSync(results, { recursive: true });
   writeFileSync(join(results, 'answers.md'), md.join('\n'));

@@ -4,12 +4,17 @@
  *
  * How an answer is made:
  * 1. Every passage is split into sentences ({@link splitSentences}); each sentence is a mini-document.
- * 2. Each sentence is scored against the question: BM25 computed over the retrieved passages' sentences (Lucene 9's
- *    formula — idf = ln(1 + (N − n + 0.5)/(n + 0.5)), tf part = f / (f + k1·(1 − b + b·dl/avgdl)), query terms boosted
- *    by their count — with exact sentence lengths instead of Lucene's one-byte norms), divided by the best sentence's
- *    BM25, plus weighted features: the passage's evidence weight (relative to the best passage's), question-term
- *    proximity, an answer-type cue (numbers/dates for "how many/when/what year" and 多少/几/何时…, capitalised names
- *    for "who/where"), minus a penalty for sentences that merely restate the question.
+ * 2. Each sentence gets features ({@link sentenceFeatureNames}): BM25 computed over the retrieved passages' sentences
+ *    (Lucene 9's formula — idf = ln(1 + (N − n + 0.5)/(n + 0.5)), tf part = f / (f + k1·(1 − b + b·dl/avgdl)), query
+ *    terms boosted by their count — with exact sentence lengths instead of Lucene's one-byte norms) divided by the
+ *    best sentence's BM25; the passage's evidence weight, rank and coverage of the question; IDF-weighted coverage,
+ *    rare-term matches, proximity, term and word bigrams; answer-type cues (numbers/dates for "how many/when/what
+ *    year" and 多少/几/何时…, capitalised names for "who/where"); position, length, novelty, restatement; the
+ *    neighbouring sentences' BM25 and pronoun openings (coreference).
+ *    The default `learned` scorer weighs them with a log-linear model fitted on the tuning split of SQuAD and CMRC
+ *    ({@link extractiveModelDefaults}): the scores are the logits of p(sentence | question) over all sentences of all
+ *    passages, so passage and sentence evidence are weighed jointly. The `linear` scorer is the earlier hand-set
+ *    combination (`scoring`).
  * 3. Sentences are picked greedily by maximal marginal relevance (MMR, term-set Jaccard similarity) up to
  *    `maxSentences`, ordered (by score, or by passage weight then position), and stitched into the answer with the
  *    passage's citation key in every sentence: `Paris is the capital of France [1].`, `巴黎是法国的首都[1]。`.
@@ -22,6 +27,22 @@
 import { RalmError } from '../../../core/errors.js';
 import type { WeightedPassage } from '../../evidence.js';
 import { isMostlyChinese, splitSentences, type SplitSentencesOptions } from '../../sentences.js';
+import {
+  extractiveModelDefaults,
+  scoreFeatures,
+  sentenceFeatureNames,
+  type ExtractiveModel,
+  type SentenceFeatureName,
+} from './model.js';
+
+export {
+  extractiveModelDefaults,
+  scoreFeatures,
+  sentenceFeatureNames,
+  type ExtractiveModel,
+  type SentenceFeatureName,
+  type SentenceModelWeights,
+} from './model.js';
 
 /**
  * The one thing the generator needs from an analyzer (structurally the same as ralm's `Analyzer`): text → terms in
@@ -84,7 +105,17 @@ export interface ExtractiveGeneratorOptions {
   mmrLambda?: number;
   /** Order of the chosen sentences: best first (`score`, default) or by passage weight, then position (`passage`). */
   order?: 'score' | 'passage';
-  /** Score coefficients (merged with {@link extractiveDefaults}.scoring). */
+  /**
+   * How sentences are scored: `learned` (default) — the fitted log-linear model over all sentence features
+   * ({@link ExtractiveGeneratorOptions.model}); `linear` — the hand-set coefficients of `scoring`.
+   */
+  scorer?: 'learned' | 'linear';
+  /** Weights of the learned scorer, per language (default {@link extractiveModelDefaults}). */
+  model?: Partial<ExtractiveModel>;
+  /**
+   * Score coefficients of the `linear` scorer (merged with {@link extractiveDefaults}.scoring); its `k1` and `b` are
+   * also the sentence BM25 parameters of the `learned` scorer.
+   */
   scoring?: Partial<ExtractiveScoring>;
   /** Sentence splitting options (the language is taken from `language`). */
   sentences?: Pick<SplitSentencesOptions, 'splitOnSemicolon'>;
@@ -106,26 +137,16 @@ export interface AnswerOptions {
 }
 
 /**
- * The feature values behind a sentence's score (the score is `bm25 + Σ coefficient · feature`, the restatement
- * feature entering with a minus sign).
+ * The feature values behind a sentence's score, one per {@link sentenceFeatureNames} entry. The `learned` scorer's
+ * score is `bias + Σ weight · feature` ({@link extractiveModelDefaults}); the `linear` scorer's is
+ * `bm25 + Σ coefficient · feature` over the {@link ExtractiveScoring} features, restatement entering with a minus sign.
  *
  * @example
  * ```ts
- * const features: SentenceFeatures = { bm25: 1, passageWeight: 1, proximity: 0.5, answerType: 1, restatement: 0 };
+ * const features: SentenceFeatures = Object.fromEntries(sentenceFeatureNames.map((name) => [name, 0])) as SentenceFeatures;
  * ```
  */
-export interface SentenceFeatures {
-  /** Sentence BM25 divided by the best sentence's. */
-  bm25: number;
-  /** Passage weight divided by the best passage's. */
-  passageWeight: number;
-  proximity: number;
-  answerType: number;
-  bigrams: number;
-  context: number;
-  lead: number;
-  restatement: number;
-}
+export type SentenceFeatures = Record<SentenceFeatureName, number>;
 
 /**
  * A sentence of an extractive answer: `text === passage.text.slice(start, end)` of the passage cited by `passageKey`.
@@ -134,7 +155,7 @@ export interface SentenceFeatures {
  * ```ts
  * const sentence: ExtractiveSentence = {
  *   text: 'Paris is the capital of France.', passageKey: '1', documentId: 'd7', start: 0, end: 31, score: 2.4,
- *   features: { bm25: 1, passageWeight: 1, proximity: 0.4, answerType: 0, restatement: 0 },
+ *   features: { ...zeroFeatures, bm25: 1, passageWeight: 1, proximity: 0.4 },
  * };
  * ```
  */
@@ -212,14 +233,20 @@ export interface ExtractiveGenerator {
    * emitted one sentence (with its citation) per `text-delta`, then `finish` with the full result.
    */
   stream(question: string, passages: readonly WeightedPassage[], options?: AnswerOptions): AsyncIterable<ExtractiveStreamEvent>;
+  /**
+   * Every candidate sentence (those sharing a term with the question) with its features and score, best first: what
+   * {@link ExtractiveGenerator.answer} chooses from. Empty when the answer would be `noAnswer`.
+   */
+  explain(question: string, passages: readonly WeightedPassage[]): ExtractiveSentence[];
 }
 
 /**
- * Defaults of the extractive generator, chosen by coordinate ascent on the tuning split (a fixed-seed 20 %) of
- * SQuAD v1.1 dev and CMRC 2018 dev questions with BM25 top-3 paragraphs; see bench/answers.ts and
- * bench/results/answers.md. The tuning switched off the bigram, context and restatement features (kept, at 0, for
- * callers and for other retrievers) and favoured low sentence-length normalisation (b = 0.2), which also makes the
- * chosen sentences somewhat longer than plain BM25's: containment rewards length, see the report.
+ * Defaults of the extractive generator. The scorer is the `learned` one ({@link extractiveModelDefaults}, fitted by
+ * `npx vite-node bench/answers.ts --fit` on the tuning split, a fixed-seed 20 %, of SQuAD v1.1 dev and CMRC 2018 dev
+ * questions with BM25 top-3 paragraphs), and MMR λ was chosen with it; see bench/results/answers.md. `scoring` holds the
+ * coefficients of the `linear` scorer, chosen earlier by coordinate ascent on the same split (`--tune-linear`; it
+ * switched off the bigram, context and restatement features and favoured low sentence-length normalisation, b = 0.2);
+ * its k1 and b are the sentence BM25 parameters of both scorers.
  *
  * @example
  * ```ts
@@ -229,7 +256,8 @@ export interface ExtractiveGenerator {
 export const extractiveDefaults = {
   maxSentences: 2,
   language: 'auto',
-  mmrLambda: 0.6,
+  scorer: 'learned',
+  mmrLambda: 0.8,
   order: 'score',
   scoring: {
     passageWeight: 2,
@@ -268,7 +296,8 @@ const EN_DATE_TOKEN =
   /\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|century|centuries|bc|bce|ad)\b/gi;
 const EN_NUMBER_QUESTION =
   /\b(?:how (?:many|much|long|old|far|large|big|tall|high|often|fast|deep|wide|heavy)|what (?:percentage|percent|proportion|number|age|amount|temperature)|what was the (?:population|number|size)|population)\b/i;
-const EN_NAME_QUESTION = /\b(?:who|whom|whose|where)\b/i;
+const EN_PERSON_QUESTION = /\b(?:who|whom|whose)\b/i;
+const EN_PLACE_QUESTION = /\bwhere\b/i;
 const EN_NUMBER_TOKEN =
   /\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|january|february|march|april|may|june|july|august|september|october|november|december|century|centuries)\b/gi;
 const EN_CAPITALISED = /(?<=\S\s+)\p{Lu}\p{L}+/gu;
@@ -343,29 +372,55 @@ function tokensOf(text: string, pattern: RegExp): Set<string> {
   return new Set((text.match(pattern) ?? []).map((t) => t.toLowerCase()));
 }
 
+type AnswerKind = 'date' | 'number' | 'person' | 'place' | 'none';
+
+/** The kind of token the question asks for (the first matching rule wins: date, number, person, place). */
+function answerKindOf(question: string, language: 'en' | 'zh'): AnswerKind {
+  if (language === 'zh') return ZH_NUMBER_QUESTION.test(question) ? 'number' : 'none';
+  if (EN_DATE_QUESTION.test(question)) return 'date';
+  if (EN_NUMBER_QUESTION.test(question)) return 'number';
+  if (EN_PERSON_QUESTION.test(question)) return 'person';
+  if (EN_PLACE_QUESTION.test(question)) return 'place';
+  return 'none';
+}
+
 /** 1 when the sentence holds a token of the kind the question asks for that the question itself does not hold. */
-function answerTypeCue(question: string, sentence: string, language: 'en' | 'zh'): number {
-  if (language === 'zh') {
-    if (!ZH_NUMBER_QUESTION.test(question)) return 0;
-    const asked = tokensOf(question, ZH_NUMBER_TOKEN);
-    for (const token of tokensOf(sentence, ZH_NUMBER_TOKEN)) if (!asked.has(token)) return 1;
-    return 0;
-  }
-  if (EN_DATE_QUESTION.test(question)) {
-    const asked = tokensOf(question, EN_DATE_TOKEN);
-    for (const token of tokensOf(sentence, EN_DATE_TOKEN)) if (!asked.has(token)) return 1;
-    return 0;
-  }
-  if (EN_NUMBER_QUESTION.test(question)) {
-    const asked = tokensOf(question, EN_NUMBER_TOKEN);
-    for (const token of tokensOf(sentence, EN_NUMBER_TOKEN)) if (!asked.has(token)) return 1;
-    return 0;
-  }
-  if (EN_NAME_QUESTION.test(question)) {
-    const asked = new Set(question.toLowerCase().match(/\p{L}+/gu) ?? []);
-    for (const token of tokensOf(sentence, EN_CAPITALISED)) if (!asked.has(token)) return 1;
-  }
+function answerTypeCue(question: string, questionWords: ReadonlySet<string>, sentence: string, language: 'en' | 'zh', kind: AnswerKind): number {
+  if (kind === 'none') return 0;
+  const pattern = language === 'zh' ? ZH_NUMBER_TOKEN : kind === 'date' ? EN_DATE_TOKEN : kind === 'number' ? EN_NUMBER_TOKEN : EN_CAPITALISED;
+  const asked = kind === 'person' || kind === 'place' ? questionWords : tokensOf(question, pattern);
+  for (const token of tokensOf(sentence, pattern)) if (!asked.has(token)) return 1;
   return 0;
+}
+
+/** Capitalised words (not sentence-initial) of the sentence that the question lacks, capped at 4, over 4. */
+function novelNames(sentence: string, questionWords: ReadonlySet<string>): number {
+  let count = 0;
+  for (const token of tokensOf(sentence, EN_CAPITALISED)) if (!questionWords.has(token) && ++count >= 4) break;
+  return count / 4;
+}
+
+const EN_PRONOUN_OPENING = /^["'“‘(]*(?:it|its|he|his|she|her|they|their|them|this|these|those|that|such|there)\b/i;
+const ZH_PRONOUN_OPENING = /^["'“‘「（(]*(?:他|她|它|其|该|此|这|那|本)/u;
+
+function opensWithPronoun(sentence: string, language: 'en' | 'zh'): boolean {
+  return (language === 'zh' ? ZH_PRONOUN_OPENING : EN_PRONOUN_OPENING).test(sentence);
+}
+
+/** Lower-cased adjacent word pairs (letters and digits; Chinese: adjacent Han characters). */
+function wordBigramsOf(text: string, language: 'en' | 'zh'): Set<string> {
+  const words = language === 'zh' ? (text.match(/\p{Script=Han}|[\p{L}\p{N}]+/gu) ?? []) : (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const pairs = new Set<string>();
+  for (let i = 1; i < words.length; i++) pairs.add(`${words[i - 1]!.toLowerCase()}\u0000${words[i]!.toLowerCase()}`);
+  return pairs;
+}
+
+/** Share of the question's word bigrams found in the sentence. */
+function wordBigramShare(sentence: string, questionPairs: ReadonlySet<string>, language: 'en' | 'zh'): number {
+  if (questionPairs.size === 0) return 0;
+  let found = 0;
+  for (const pair of wordBigramsOf(sentence, language)) if (questionPairs.has(pair)) found++;
+  return found / questionPairs.size;
 }
 
 function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
@@ -374,6 +429,32 @@ function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   for (const term of small) if (large.has(term)) shared++;
   return shared / (a.size + b.size - shared);
+}
+
+/**
+ * Every sentence feature at 0 (a starting point for building {@link SentenceFeatures}).
+ *
+ * @example
+ * ```ts
+ * const features: SentenceFeatures = { ...zeroFeatures, bm25: 1 };
+ * ```
+ */
+export const zeroFeatures: Readonly<SentenceFeatures> = Object.freeze(
+  Object.fromEntries(sentenceFeatureNames.map((name) => [name, 0])) as SentenceFeatures,
+);
+
+function checkModel(weights: ExtractiveModel['en'] | undefined, language: string): void {
+  if (weights === undefined || typeof weights.bias !== 'number' || !Number.isFinite(weights.bias) || typeof weights.weights !== 'object') {
+    throw new RalmError('INVALID_ARGUMENT', `model.${language} must be { bias: number, weights: { feature: number } }`);
+  }
+  for (const [name, value] of Object.entries(weights.weights)) {
+    if (!(sentenceFeatureNames as readonly string[]).includes(name)) {
+      throw new RalmError('INVALID_ARGUMENT', `model.${language}.weights.${name} is not a sentence feature; valid: ${sentenceFeatureNames.join(', ')}`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new RalmError('INVALID_ARGUMENT', `model.${language}.weights.${name} must be a finite number, got ${String(value)}`);
+    }
+  }
 }
 
 const TERMINAL = /[.!?。！？；;…]+$/u;
@@ -433,6 +514,10 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
   const scoring = mergeScoring(options.scoring);
   const splitOnSemicolon = options.sentences?.splitOnSemicolon;
   const noAnswerText = { ...extractiveDefaults.noAnswerText, ...options.noAnswerText };
+  const scorer = options.scorer ?? extractiveDefaults.scorer;
+  if (scorer !== 'learned' && scorer !== 'linear') throw new RalmError('INVALID_ARGUMENT', `scorer must be "learned" or "linear", got "${String(scorer)}"`);
+  const model: ExtractiveModel = { ...extractiveModelDefaults, ...options.model };
+  for (const language of ['en', 'zh'] as const) checkModel(model[language], language);
 
   function languageOf(question: string, passages: readonly WeightedPassage[]): 'en' | 'zh' {
     if (languageOption !== 'auto') return languageOption;
@@ -443,14 +528,12 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
     return { text: noAnswerText[language], sentences: [], citations: [], noAnswer: true, language };
   }
 
-  function answer(question: string, passages: readonly WeightedPassage[], callOptions: AnswerOptions = {}): ExtractiveAnswer {
-    if (typeof question !== 'string') throw new RalmError('INVALID_ARGUMENT', `question must be a string, got ${typeof question}`);
-    if (!Array.isArray(passages)) throw new RalmError('INVALID_ARGUMENT', 'passages must be an array of weighted passages (see weighPassages)');
-    const maxSentences = checkMaxSentences(callOptions.maxSentences ?? defaultMaxSentences);
-    const language = languageOf(question, passages);
+  /** Candidate sentences (sharing a term with the question) with features and scores, best first; null = no answer. */
+  function rank(question: string, passages: readonly WeightedPassage[], language: 'en' | 'zh'): Candidate[] | null {
+    const questionSequence = analyzer.analyze(question);
     const questionCounts = new Map<string, number>();
-    for (const term of analyzer.analyze(question)) questionCounts.set(term, (questionCounts.get(term) ?? 0) + 1);
-    if (passages.length === 0 || questionCounts.size === 0) return noAnswer(language);
+    for (const term of questionSequence) questionCounts.set(term, (questionCounts.get(term) ?? 0) + 1);
+    if (passages.length === 0 || questionCounts.size === 0) return null;
     const questionTerms = new Set(questionCounts.keys());
 
     // Sentences of every passage, analyzed.
@@ -475,12 +558,12 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
           terms,
           termSet: new Set(terms),
           bm25: 0,
-          features: { bm25: 0, passageWeight: 0, proximity: 0, answerType: 0, bigrams: 0, context: 0, lead: 0, restatement: 0 },
+          features: { ...zeroFeatures },
           score: 0,
         });
       }
     });
-    if (candidates.length === 0) return noAnswer(language);
+    if (candidates.length === 0) return null;
 
     // BM25 with every sentence as a document.
     const n = candidates.length;
@@ -491,51 +574,139 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
       for (const term of candidate.termSet) if (questionTerms.has(term)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
     }
     const averageLength = totalLength / n;
-    const idf = new Map<string, number>();
-    for (const [term, df] of documentFrequency) idf.set(term, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+    const idfOf = (term: string): number => {
+      const df = documentFrequency.get(term) ?? 0;
+      return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    };
+    let questionIdf = 0;
+    for (const term of questionTerms) questionIdf += idfOf(term);
     let bestBm25 = 0;
+    const bestInPassage = new Map<number, number>();
     for (const candidate of candidates) {
       const frequencies = new Map<string, number>();
       for (const term of candidate.terms) if (questionTerms.has(term)) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
       const lengthNorm = scoring.k1 * (1 - scoring.b + (scoring.b * candidate.terms.length) / averageLength);
       let score = 0;
-      for (const [term, frequency] of frequencies) score += questionCounts.get(term)! * idf.get(term)! * (frequency / (frequency + lengthNorm));
+      for (const [term, frequency] of frequencies) score += questionCounts.get(term)! * idfOf(term) * (frequency / (frequency + lengthNorm));
       candidate.bm25 = score;
       if (score > bestBm25) bestBm25 = score;
+      if (score > (bestInPassage.get(candidate.passageIndex) ?? 0)) bestInPassage.set(candidate.passageIndex, score);
     }
-    if (bestBm25 <= 0) return noAnswer(language);
+    if (bestBm25 <= 0) return null;
 
-    const questionSequence = analyzer.analyze(question);
     const questionBigrams = new Set<string>();
     for (let i = 1; i < questionSequence.length; i++) questionBigrams.add(`${questionSequence[i - 1]}\u0000${questionSequence[i]}`);
+    const questionWords = new Set(question.toLowerCase().match(/\p{L}+/gu) ?? []);
+    const kind = answerKindOf(question, language);
+    const questionWordBigrams = wordBigramsOf(question, language);
+    // IDF mass of the question terms each passage holds.
+    const passageTerms = new Map<number, Set<string>>();
+    for (const candidate of candidates) {
+      let set = passageTerms.get(candidate.passageIndex);
+      if (set === undefined) passageTerms.set(candidate.passageIndex, (set = new Set()));
+      for (const term of candidate.termSet) if (questionTerms.has(term)) set.add(term);
+    }
+    const passageIdf = new Map<number, number>();
+    for (const [passageIndex, set] of passageTerms) {
+      let sum = 0;
+      for (const term of set) sum += idfOf(term);
+      passageIdf.set(passageIndex, sum);
+    }
+    const learned = scorer === 'learned' ? model[language] : undefined;
     candidates.forEach((candidate, index) => {
       let covered = 0;
+      let matchedIdf = 0;
+      let rare = 0;
       for (const term of candidate.terms) if (questionTerms.has(term)) covered++;
+      for (const term of candidate.termSet) {
+        if (!questionTerms.has(term)) continue;
+        matchedIdf += idfOf(term);
+        if (documentFrequency.get(term)! <= 2) rare++;
+      }
       const coverage = covered / candidate.terms.length;
+      const previous = index > 0 && candidates[index - 1]!.passage === candidate.passage ? candidates[index - 1]! : undefined;
+      const following = index + 1 < n && candidates[index + 1]!.passage === candidate.passage ? candidates[index + 1]! : undefined;
+      const passageBest = bestInPassage.get(candidate.passageIndex) ?? 0;
+      const relativeWeight = maxWeight > 0 ? candidate.passage.weight / maxWeight : 0;
+      const cue = answerTypeCue(question, questionWords, candidate.text, language, kind);
+      const bm25 = candidate.bm25 / bestBm25;
       const features: SentenceFeatures = {
-        bm25: candidate.bm25 / bestBm25,
-        passageWeight: maxWeight > 0 ? candidate.passage.weight / maxWeight : 0,
-        proximity: scoring.proximity !== 0 ? proximity(candidate.terms, questionTerms) : 0,
-        answerType: scoring.answerType !== 0 ? answerTypeCue(question, candidate.text, language) : 0,
-        bigrams: scoring.bigrams !== 0 ? bigramShare(candidate.terms, questionBigrams) : 0,
-        context: index > 0 && candidates[index - 1]!.passage === candidate.passage ? candidates[index - 1]!.bm25 / bestBm25 : 0,
+        bm25,
+        passageWeight: relativeWeight,
+        proximity: proximity(candidate.terms, questionTerms),
+        answerType: cue,
+        bigrams: bigramShare(candidate.terms, questionBigrams),
+        context: previous !== undefined ? previous.bm25 / bestBm25 : 0,
         lead: 1 / (1 + candidate.position),
         restatement: Math.max(0, (coverage - 0.5) / 0.5),
+        next: following !== undefined ? following.bm25 / bestBm25 : 0,
+        coverage: questionIdf > 0 ? matchedIdf / questionIdf : 0,
+        rareMatches: Math.min(rare, 3) / 3,
+        passageRank: 1 / (1 + candidate.passageIndex),
+        logWeight: relativeWeight > 0 ? Math.max(-10, Math.log(relativeWeight)) : -10,
+        bestInPassage: candidate.bm25 > 0 && candidate.bm25 === passageBest ? 1 : 0,
+        passageRelative: passageBest > 0 ? candidate.bm25 / passageBest : 0,
+        length: Math.log(1 + candidate.terms.length) / 5,
+        novelty: 1 - coverage,
+        dateCue: kind === 'date' ? cue : 0,
+        numberCue: kind === 'number' ? cue : 0,
+        personCue: kind === 'person' ? cue : 0,
+        placeCue: kind === 'place' ? cue : 0,
+        names: language === 'en' ? novelNames(candidate.text, questionWords) : 0,
+        cueMatch: cue * bm25,
+        passageBest: passageBest / bestBm25,
+        passageCoverage: questionIdf > 0 ? (passageIdf.get(candidate.passageIndex) ?? 0) / questionIdf : 0,
+        pronoun: opensWithPronoun(candidate.text, language) ? 1 : 0,
+        pronounContext: opensWithPronoun(candidate.text, language) && previous !== undefined ? previous.bm25 / bestBm25 : 0,
+        wordBigrams: wordBigramShare(candidate.text, questionWordBigrams, language),
       };
       candidate.features = features;
       candidate.score =
-        features.bm25 +
-        scoring.passageWeight * features.passageWeight +
-        scoring.proximity * features.proximity +
-        scoring.answerType * features.answerType +
-        scoring.bigrams * features.bigrams +
-        scoring.context * features.context +
-        scoring.lead * features.lead -
-        scoring.restatement * features.restatement;
+        learned !== undefined
+          ? scoreFeatures(learned, features)
+          : features.bm25 +
+            scoring.passageWeight * features.passageWeight +
+            scoring.proximity * features.proximity +
+            scoring.answerType * features.answerType +
+            scoring.bigrams * features.bigrams +
+            scoring.context * features.context +
+            scoring.lead * features.lead -
+            scoring.restatement * features.restatement;
     });
+    return candidates.filter((c) => c.bm25 > 0).sort((a, b) => b.score - a.score || a.passageIndex - b.passageIndex || a.start - b.start);
+  }
+
+  function sentenceOf(c: Candidate): ExtractiveSentence {
+    return {
+      text: c.text,
+      passageKey: c.passage.key,
+      documentId: c.passage.documentId,
+      ...(c.passage.chunk !== undefined ? { chunk: c.passage.chunk } : {}),
+      start: c.start,
+      end: c.end,
+      score: c.score,
+      features: c.features,
+    };
+  }
+
+  function checkArguments(question: string, passages: readonly WeightedPassage[]): void {
+    if (typeof question !== 'string') throw new RalmError('INVALID_ARGUMENT', `question must be a string, got ${typeof question}`);
+    if (!Array.isArray(passages)) throw new RalmError('INVALID_ARGUMENT', 'passages must be an array of weighted passages (see weighPassages)');
+  }
+
+  function explain(question: string, passages: readonly WeightedPassage[]): ExtractiveSentence[] {
+    checkArguments(question, passages);
+    return (rank(question, passages, languageOf(question, passages)) ?? []).map(sentenceOf);
+  }
+
+  function answer(question: string, passages: readonly WeightedPassage[], callOptions: AnswerOptions = {}): ExtractiveAnswer {
+    checkArguments(question, passages);
+    const maxSentences = checkMaxSentences(callOptions.maxSentences ?? defaultMaxSentences);
+    const language = languageOf(question, passages);
+    const pool = rank(question, passages, language);
+    if (pool === null || pool.length === 0) return noAnswer(language);
 
     // Maximal marginal relevance over sentences that match the question.
-    const pool = candidates.filter((c) => c.bm25 > 0).sort((a, b) => b.score - a.score || a.passageIndex - b.passageIndex || a.start - b.start);
     const top = pool[0]!.score;
     const bottom = Math.min(0, pool[pool.length - 1]!.score);
     const relevance = (c: Candidate): number => (top > bottom ? (c.score - bottom) / (top - bottom) : 1);
@@ -560,16 +731,7 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
     }
     if (order === 'passage') chosen.sort((a, b) => a.passageIndex - b.passageIndex || a.start - b.start);
 
-    const sentences: ExtractiveSentence[] = chosen.map((c) => ({
-      text: c.text,
-      passageKey: c.passage.key,
-      documentId: c.passage.documentId,
-      ...(c.passage.chunk !== undefined ? { chunk: c.passage.chunk } : {}),
-      start: c.start,
-      end: c.end,
-      score: c.score,
-      features: c.features,
-    }));
+    const sentences = chosen.map(sentenceOf);
     const citations: ExtractiveCitation[] = chosen.map((c) => ({
       key: c.passage.key,
       documentId: c.passage.documentId,
@@ -596,5 +758,5 @@ export function createExtractiveGenerator(options: ExtractiveGeneratorOptions): 
     yield { type: 'finish', result };
   }
 
-  return { answer, stream };
+  return { answer, stream, explain };
 }
