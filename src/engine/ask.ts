@@ -23,7 +23,7 @@ import type { Collection, SearchHit } from './collection.js';
 
 /** Options of {@link ask} and {@link askStream}. */
 export interface AskOptions {
-  /** Passages retrieved and handed to the generator (default 3 for extractive, 6 for language models). */
+  /** Passages retrieved and handed to the generator (default for extractive: 5 in English, 3 in Chinese; 6 for language models). */
   k?: number;
   /** `extractive` (default), `openai:<model>`, `llama:<file.gguf>`, or a ready LanguageModel. */
   generator?: string | LanguageModel;
@@ -113,14 +113,15 @@ function detectQuestionLanguage(text: string): 'en' | 'zh' {
   return cjk > 0 && cjk * 2 >= letters / 4 ? 'zh' : 'en';
 }
 
-function lineOf(text: string, offset: number): number {
+/** 1-based line number of a character offset. */
+export function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
   return line;
 }
 
 /** Resolves a generator spec (or a ready model) to something that can answer. */
-async function resolveGenerator(spec: AskOptions['generator'], options: AskOptions): Promise<{ name: string; kind: 'extractive' } | { name: string; kind: 'model'; model: LanguageModel; dispose?: () => void }> {
+export async function resolveGenerator(spec: AskOptions['generator'], options: Pick<AskOptions, 'baseURL' | 'apiKey'>): Promise<{ name: string; kind: 'extractive' } | { name: string; kind: 'model'; model: LanguageModel; dispose?: () => void }> {
   if (spec !== undefined && typeof spec !== 'string') return { name: `${spec.provider}:${spec.modelId}`, kind: 'model', model: spec };
   const parsed: GeneratorSpec = parseGeneratorSpec(spec ?? 'extractive');
   if (parsed.kind === 'extractive') return { name: 'extractive', kind: 'extractive' };
@@ -150,7 +151,8 @@ export async function* askStream(collection: Collection, question: string, optio
   const generator = await resolveGenerator(options.generator, options);
   try {
     const language = options.language ?? detectQuestionLanguage(question);
-    const k = options.k ?? (generator.kind === 'extractive' ? 3 : 6);
+    // Extractive K per language, chosen on the 20% tuning split of SQuAD / CMRC (bench/results/answers.md).
+    const k = options.k ?? (generator.kind === 'extractive' ? (language === 'zh' ? 3 : 5) : 6);
     if (!Number.isInteger(k) || k < 1) throw new RalmError('INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
     let hits: SearchHit[] = [];
     try {

@@ -20,9 +20,6 @@ import { weighPassages } from '../generate/evidence.js';
 import { checkCitations, parseCitations, stripCitations } from '../generate/citations.js';
 import { buildGroundedPrompt, type GroundedPrompt, type PromptPassage } from '../generate/prompt.js';
 import { citeSentence } from '../generate/providers/extractive/index.js';
-import { parseGeneratorSpec } from '../generate/providers/index.js';
-import { createOpenAICompatible } from '../generate/providers/openai/index.js';
-import { createLlamaCpp } from '../generate/providers/llama/index.js';
 import { isMostlyChinese, splitSentences } from '../generate/sentences.js';
 import type { PromptTask } from '../generate/templates/grounded.js';
 import {
@@ -40,7 +37,7 @@ import {
   type LabelledNeighbour,
 } from '../generate/tasks/index.js';
 import { ConversationStore } from '../store/index.js';
-import { askStream, type AskCitation, type AskEvent, type AskOptions, type AskPassage, type AskResult } from './ask.js';
+import { askStream, lineOf, resolveGenerator, type AskCitation, type AskEvent, type AskOptions, type AskPassage, type AskResult } from './ask.js';
 import { condenseQuestion, type Conversation } from './conversation.js';
 import type { Collection, SearchHit } from './collection.js';
 
@@ -100,19 +97,7 @@ const NO_ANSWER = {
   zh: '资料库中没有找到与此相关的内容。',
 };
 
-type Resolved = { name: string; kind: 'extractive' } | { name: string; kind: 'model'; model: LanguageModel; dispose?: () => void };
-
-async function resolveGenerator(spec: TaskModelOptions['generator'], options: TaskModelOptions): Promise<Resolved> {
-  if (spec !== undefined && typeof spec !== 'string') return { name: `${spec.provider}:${spec.modelId}`, kind: 'model', model: spec };
-  const parsed = parseGeneratorSpec(spec ?? 'extractive');
-  if (parsed.kind === 'extractive') return { name: 'extractive', kind: 'extractive' };
-  if (parsed.kind === 'openai') {
-    const baseURL = options.baseURL ?? process.env.RALM_BASE_URL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
-    return { name: `openai:${parsed.model}`, kind: 'model', model: createOpenAICompatible({ baseURL, model: parsed.model, apiKey: options.apiKey }) };
-  }
-  const model = await createLlamaCpp({ modelPath: parsed.path });
-  return { name: `llama:${parsed.path}`, kind: 'model', model, dispose: () => void (model as { dispose?: () => unknown }).dispose?.() };
-}
+type Resolved = Awaited<ReturnType<typeof resolveGenerator>>;
 
 const languageOf = (text: string, options: TaskModelOptions): 'en' | 'zh' => options.language ?? (isMostlyChinese(text) ? 'zh' : 'en');
 const ms = (x: number) => Math.round(x * 100) / 100;
@@ -127,11 +112,6 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
 
 /** A retrieved, weighed passage with its citation key. */
 interface TaskPassage {

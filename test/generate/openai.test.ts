@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RalmError } from '../../src/core/errors.js';
 import { createOpenAICompatible, type OpenAICompatibleOptions } from '../../src/generate/providers/openai/index.js';
-import { backoffDelay, retryAfterMs } from '../../src/generate/providers/openai/http.js';
+import { backoffDelay, retryAfterMs } from '../../src/models/http.js';
 import { checkCitations } from '../../src/generate/citations.js';
 import { buildGroundedPrompt } from '../../src/generate/prompt.js';
 import { collectStream, type StreamEvent } from '../../src/models/index.js';

@@ -6,7 +6,7 @@
 import { RalmError } from '../../core/errors.js';
 import { checkEmbedArguments, validateEmbeddings, type EmbeddingModel, type EmbedOptions } from '../../models/embedding-model.js';
 import { resolvePrefixes } from '../prefixes.js';
-import { abortedError, backoffDelay, httpError, Limiter, retryAfterMs, sleep } from './http.js';
+import { abortedError, backoffDelay, httpError, Limiter, retryAfterMs, sleep } from '../../models/http.js';
 
 /**
  * Options of {@link createOpenAICompatibleEmbedder}; unset values come from {@link openAICompatibleEmbedderDefaults}.

@@ -15,7 +15,7 @@ import type {
   TokenLogprob,
   Usage,
 } from '../../../models/language-model.js';
-import { abortedError, backoffDelay, fetchError, httpError, Limiter, retryAfterMs, sleep, startAttempt, type Attempt } from './http.js';
+import { abortedError, backoffDelay, fetchError, httpError, Limiter, retryAfterMs, sleep, startAttempt, type Attempt } from '../../../models/http.js';
 import { readSseEvents } from './sse.js';
 
 /**

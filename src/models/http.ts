@@ -3,7 +3,7 @@
  * retry delays (exponential backoff with jitter, `Retry-After`), an abortable sleep, a per-attempt idle timer and a
  * concurrency limiter. Internal to the provider.
  */
-import { RalmError } from '../../../core/errors.js';
+import { RalmError } from '../core/errors.js';
 
 /** The reason an attempt's own controller is aborted with when its idle timer fires. */
 export class AttemptTimeout extends Error {
