@@ -11,7 +11,7 @@ const HWM_HOOK =
   'data:text/javascript,' +
   encodeURIComponent(
     'import { readFileSync, writeSync } from "node:fs";' +
-      'process.on("exit", () => { try { const m = /VmHWM:\\s+(\\d+)/.exec(readFileSync("/proc/self/status", "utf8")); writeSync(2, `RALM_BENCH_VMHWM_KB=${m ? m[1] : -1}\\n`); } catch {} });',
+      'process.on("exit", () => { try { const m = /VmHWM:\\s+(\\d+)/.exec(readFileSync("/proc/self/status", "utf8")); const c = process.cpuUsage(); writeSync(2, `RALM_BENCH_VMHWM_KB=${m ? m[1] : -1} CPU_US=${c.user + c.system}\\n`); } catch {} });',
   );
 
 export interface CliRun {
@@ -20,11 +20,15 @@ export interface CliRun {
   wallSeconds: number;
   /** Peak resident set size in MiB (VmHWM at exit), or NaN when it could not be read. */
   peakRssMiB: number;
+  /** User + system CPU seconds of the process (all its threads): on a shared machine, the load-independent cost. */
+  cpuSeconds: number;
   /** [seconds since start, RSS MiB] samples. */
   rssTimeline: Array<[number, number]>;
   stdout: string;
   /** stderr without the benchmark's own VmHWM line. */
   stderr: string;
+  /** Killed after `timeoutSeconds`. */
+  timedOut: boolean;
   /** The last stdout line parsed as JSON (the CLI's `--json` summary), when it is JSON. */
   summary?: Record<string, unknown>;
 }
@@ -35,6 +39,8 @@ export interface CliOptions {
   cwd?: string;
   sampleMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Kill the process (SIGKILL) after this many seconds; the run then has `timedOut: true`. */
+  timeoutSeconds?: number;
 }
 
 function rssOf(pid: number): number | undefined {
@@ -65,18 +71,30 @@ export function runCli(bin: string, args: string[], options: CliOptions = {}): P
       const rss = rssOf(child.pid);
       if (rss !== undefined) timeline.push([(performance.now() - started) / 1000, rss]);
     }, options.sampleMs ?? 100);
+    let timedOut = false;
+    const killer =
+      options.timeoutSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutSeconds * 1000);
     child.on('error', (error) => {
       clearInterval(timer);
+      if (killer) clearTimeout(killer);
       reject(error);
     });
     child.on('close', (code) => {
       clearInterval(timer);
+      if (killer) clearTimeout(killer);
       const wallSeconds = (performance.now() - started) / 1000;
       const stdout = Buffer.concat(out).toString('utf8');
       let stderr = Buffer.concat(err).toString('utf8');
       let peakRssMiB = Number.NaN;
-      stderr = stderr.replace(/^RALM_BENCH_VMHWM_KB=(-?\d+)\n?/m, (_, kb: string) => {
+      let cpuSeconds = Number.NaN;
+      stderr = stderr.replace(/^RALM_BENCH_VMHWM_KB=(-?\d+) CPU_US=(\d+)\n?/m, (_, kb: string, us: string) => {
         peakRssMiB = Number(kb) / 1024;
+        cpuSeconds = Number(us) / 1e6;
         return '';
       });
       let summary: Record<string, unknown> | undefined;
@@ -88,7 +106,7 @@ export function runCli(bin: string, args: string[], options: CliOptions = {}): P
           summary = undefined;
         }
       }
-      resolvePromise({ args, exitCode: code, wallSeconds, peakRssMiB, rssTimeline: timeline, stdout, stderr, summary });
+      resolvePromise({ args, exitCode: code, timedOut, wallSeconds, cpuSeconds, peakRssMiB, rssTimeline: timeline, stdout, stderr, summary });
     });
   });
 }
@@ -101,7 +119,8 @@ export function median(values: readonly number[]): number {
 }
 
 /** "median (min–max)" of a list, with `digits` decimals. */
-export function spread(values: readonly number[], digits = 2): string {
+export function spread(given: readonly number[], digits = 2): string {
+  const values = given.filter((v) => typeof v === 'number' && Number.isFinite(v));
   if (values.length === 0) return '–';
   const f = (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return values.length === 1 ? f(values[0]!) : `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;

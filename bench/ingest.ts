@@ -11,7 +11,8 @@
  * 4. memory: ~1 GB of text files (generated in a temp folder, deleted afterwards) → peak RSS (target < 1 GB).
  *
  * Run: `bash bench/ingest.sh` or `npx vite-node bench/ingest.ts [-- --only throughput,profile,trees,memory]
- * [--runs 3] [--memory-mb 1024] [--files 10000] [--worktree]`; by default the committed sources (HEAD) are built and
+ * [--runs 3] [--memory-mb 1024] [--files 10000] [--trees python,linux] [--linux-html] [--tree-timeout 1800] [--worktree]`
+ * (`--render` only re-renders the report from the stored measurements); by default the committed sources (HEAD) are built and
  * measured, `--worktree` measures the working tree instead. Each section stores its measurements in `bench/.cache/ingest/`;
  * the report is rendered from every section measured so far (so sections can be re-run one at a time).
  * Data: `$RALM_SHARED` or `../shared` (BEIR SciFact); a missing dataset or doc tree is skipped with a one-line message.
@@ -36,10 +37,22 @@ const buildDir = join(repoRoot, 'bench', '.cache', 'ingest-dist');
 const bin = join(buildDir, 'cli', 'bin.js');
 const reportFile = join(repoRoot, 'bench', 'results', 'ingest.md');
 
-const TREES = [
-  { name: 'python3.11-doc (HTML)', package: 'python3.11-doc', candidates: ['/usr/share/doc/python3.11/html', '/usr/share/doc/python3.11-doc/html'] },
-  { name: 'linux-doc-6.1', package: 'linux-doc-6.1', candidates: ['/usr/share/doc/linux-doc-6.1', '/usr/share/doc/linux-doc'] },
+/**
+ * The documentation trees. linux-doc-6.1's `html/` (3,185 Sphinx pages, 128 MB, the same text as its `.rst.gz`
+ * sources) is left out by default: HTML extraction is quadratic in the page size today (see the report), which makes
+ * that folder take tens of minutes on 2 cores; `--linux-html` includes it.
+ */
+const TREES: Array<{ key: string; name: string; package: string; candidates: string[]; exclude?: string }> = [
+  { key: 'python', name: 'python3.11-doc (HTML)', package: 'python3.11-doc', candidates: ['/usr/share/doc/python3.11/html', '/usr/share/doc/python3.11-doc/html'] },
+  {
+    key: 'linux',
+    name: 'linux-doc-6.1',
+    package: 'linux-doc-6.1',
+    candidates: ['/usr/share/doc/linux-doc-6.1', '/usr/share/doc/linux-doc'],
+    exclude: process.argv.includes('--linux-html') ? undefined : 'html/**',
+  },
 ];
+const treeKeys = new Set((argument('--trees') ?? 'python,linux').split(','));
 
 // ---------------------------------------------------------------------------------------------------------------
 // arguments
@@ -52,6 +65,8 @@ const only = new Set((argument('--only') ?? 'throughput,profile,trees,memory').s
 const runs = Number(argument('--runs') ?? 3);
 const fileCount = Number(argument('--files') ?? 10_000);
 const memoryMiB = Number(argument('--memory-mb') ?? 1024);
+/** A documentation tree whose indexing takes longer than this is killed and reported as not finished. */
+const treeTimeoutSeconds = Number(argument('--tree-timeout') ?? 1800);
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
@@ -114,14 +129,22 @@ function countChunks(indexDir: string): ChunkCounts {
   }
 }
 
+/** The ralm version measured by this run (set by `build()`), recorded with each section. */
+let measuredVersion = '';
+
 function save(section: string, value: unknown): void {
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(join(cacheDir, `${section}.json`), JSON.stringify({ measuredAt: new Date().toISOString(), ...(value as object) }, null, 1));
+  writeFileSync(join(cacheDir, `${section}.json`), JSON.stringify({ measuredAt: new Date().toISOString(), ralm: measuredVersion, ...(value as object) }, null, 1));
 }
 
-function loadSection<T>(section: string): (T & { measuredAt: string }) | undefined {
+function loadSection<T>(section: string): (T & { measuredAt: string; ralm?: string }) | undefined {
   const file = join(cacheDir, `${section}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T & { measuredAt: string }) : undefined;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T & { measuredAt: string; ralm?: string }) : undefined;
+}
+
+/** "Measured … on ralm …" line of a section. */
+function measured(section: { measuredAt: string; ralm?: string }): string {
+  return `_Measured ${section.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ralm ${section.ralm ?? '(unknown)'}._`;
 }
 
 function problemLines(stderr: string): string[] {
@@ -139,6 +162,7 @@ function slim(run: CliRun): Omit<CliRun, 'stdout' | 'rssTimeline'> & { rssSample
 interface ThroughputRun {
   config: string;
   wallSeconds: number;
+  cpuSeconds: number;
   cliSeconds: number;
   documents: number;
   chunks: number;
@@ -152,7 +176,9 @@ interface ThroughputResult {
   folder: FolderSummary;
   generateSeconds: number;
   runs: ThroughputRun[];
-  reruns: Array<{ wallSeconds: number; cliSeconds: number; read: number; unchangedFiles: number; peakRssMiB: number; exitCode: number | null }>;
+  reruns: Array<{ wallSeconds: number; cpuSeconds: number; cliSeconds: number; read: number; unchangedFiles: number; peakRssMiB: number; exitCode: number | null }>;
+  /** Re-runs after one file changed (one sentence appended). */
+  oneChanged?: Array<{ wallSeconds: number; cpuSeconds: number; read: number; exitCode: number | null }>;
 }
 
 const CONFIGS: Array<{ name: string; flags: string[] }> = [
@@ -185,6 +211,7 @@ async function throughputAndProfile(work: string): Promise<void> {
         result.runs.push({
           config: config.name,
           wallSeconds: run.wallSeconds,
+          cpuSeconds: run.cpuSeconds,
           cliSeconds,
           documents: counts.documents,
           chunks: counts.chunks,
@@ -198,6 +225,7 @@ async function throughputAndProfile(work: string): Promise<void> {
           const again = await runCli(bin, ['index', folder, '--index', index, '--json'], { cwd: work });
           result.reruns.push({
             wallSeconds: again.wallSeconds,
+            cpuSeconds: again.cpuSeconds,
             cliSeconds: Number(again.summary?.seconds ?? Number.NaN),
             read: Number(again.summary?.read ?? Number.NaN),
             unchangedFiles: Number(again.summary?.unchanged_files ?? Number.NaN),
@@ -205,6 +233,14 @@ async function throughputAndProfile(work: string): Promise<void> {
             exitCode: again.exitCode,
           });
           log(`  re-run: ${again.wallSeconds.toFixed(2)} s wall, read ${String(again.summary?.read)}, unchanged files ${String(again.summary?.unchanged_files)}`);
+          // One file changed: what an editor's save costs.
+          const changed = join(folder, 'articles', readdirSync(join(folder, 'articles')).find((n) => n.endsWith('.md'))!);
+          const original = readFileSync(changed);
+          writeFileSync(changed, Buffer.concat([original, Buffer.from(`\nEdited in round ${round + 1}.\n`)]));
+          const edited = await runCli(bin, ['index', folder, '--index', index, '--json'], { cwd: work });
+          writeFileSync(changed, original);
+          (result.oneChanged ??= []).push({ wallSeconds: edited.wallSeconds, cpuSeconds: edited.cpuSeconds, read: Number(edited.summary?.read ?? Number.NaN), exitCode: edited.exitCode });
+          log(`  one file changed: ${edited.wallSeconds.toFixed(2)} s wall, read ${String(edited.summary?.read)}`);
         }
         rmSync(index, { recursive: true, force: true });
       }
@@ -243,6 +279,7 @@ interface SkippedGroup {
 interface TreeResult {
   name: string;
   root: string;
+  exclude?: string;
   filesFound: number;
   bytesFound: number;
   filesByExtension: Array<[string, number]>;
@@ -254,12 +291,14 @@ interface TreeResult {
 }
 
 /** Files the walker would see: regular files (symlinks followed), hidden names and node_modules left out. */
-function listFiles(root: string): string[] {
+function listFiles(root: string, exclude?: string): string[] {
   const out: string[] = [];
+  const excluded = exclude ? join(root, exclude.replace(/\/\*\*$/, '')) : undefined;
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const path = join(dir, entry.name);
+      if (path === excluded) continue;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -296,6 +335,7 @@ function verdictOf(reason: string, file: string, looksBinary: (bytes: Uint8Array
   } catch {
     bytes = undefined;
   }
+  if (/path escapes the folder .*\(symlink to /.test(reason)) return 'expected: a symlink leading outside the folder walked is refused by design (Debian links Sphinx\'s jquery.js/underscore.js to /usr/share/javascript)';
   if (/binary/i.test(reason)) {
     if (bytes && looksBinary(bytes)) return 'expected: binary content (NUL bytes or >10 % control characters in the first 8 KB)';
     return 'BUG: reported binary but the bytes look like text';
@@ -309,14 +349,16 @@ async function trees(): Promise<void> {
     extensionOf: (path: string) => string;
     looksBinary: (bytes: Uint8Array) => boolean;
   };
-  const results: TreeResult[] = [];
+  // Merge with trees measured earlier (so one tree can be re-measured alone with --trees).
+  const results: TreeResult[] = (loadSection<{ trees: TreeResult[] }>('trees')?.trees ?? []).filter((t) => !TREES.some((x) => treeKeys.has(x.key) && x.name === t.name));
   for (const tree of TREES) {
+    if (!treeKeys.has(tree.key)) continue;
     const root = tree.candidates.find((c) => existsSync(c));
     if (!root) {
       log(`skipping ${tree.name}: none of ${tree.candidates.join(', ')} exists (apt-get install ${tree.package})`);
       continue;
     }
-    const files = listFiles(root);
+    const files = listFiles(root, tree.exclude);
     const byExtension = new Map<string, number>();
     let bytesFound = 0;
     for (const file of files) {
@@ -348,7 +390,7 @@ async function trees(): Promise<void> {
     const work = mkdtempSync(join(tmpdir(), 'ralm-ingest-tree-'));
     try {
       const index = join(work, 'index');
-      const run = await runCli(bin, ['index', root, '--index', index, '--json'], { cwd: work });
+      const run = await runCli(bin, ['index', root, '--index', index, '--json', ...(tree.exclude ? ['--exclude', tree.exclude] : [])], { cwd: work, timeoutSeconds: treeTimeoutSeconds });
       const counts = existsSync(join(index, 'collection.sqlite')) ? countChunks(index) : undefined;
       const problems = problemLines(run.stderr).map((line) => {
         const match = /^ralm: (.*?)(?::(\d+))?: (.*?)(?: \(skipped\))?$/.exec(line);
@@ -359,6 +401,7 @@ async function trees(): Promise<void> {
       results.push({
         name: tree.name,
         root,
+        exclude: tree.exclude,
         filesFound: files.length,
         bytesFound,
         filesByExtension: [...byExtension].sort((a, b) => b[1] - a[1]),
@@ -450,7 +493,7 @@ function renderReport(machine: MachineInfo): string {
       '',
       '| target | measured (median of runs, min–max) | verdict |',
       '|---|---|---|',
-      `| 10,000 files, BM25 only, ≥ 2,000 documents/s end to end | ${spread(base.map(docsPerSecond), 0)} documents/s | ${verdict(baseDps >= 2000)} |`,
+      `| 10,000 files, BM25 only, ≥ 2,000 documents/s end to end | ${spread(base.map(docsPerSecond), 0)} documents/s wall; ${spread(base.map((r) => r.documents / r.cpuSeconds), 0)} documents per CPU second (the best an idle core could do) | ${verdict(baseDps >= 2000)} |`,
       `| re-run with no changes < 2 s | ${spread(t.reruns.map((r) => r.wallSeconds))} s | ${verdict(rerunsOk(t))} |`,
     );
     const trees = loadSection<{ trees: TreeResult[] }>('trees');
@@ -459,35 +502,52 @@ function renderReport(machine: MachineInfo): string {
         const bugs = tree.problems.filter((p) => p.verdict.startsWith('BUG')).length;
         const readableSkipped = tree.skipped.reduce((s, g) => s + g.readableText, 0);
         const crashed = tree.run?.exitCode !== 0 && tree.run?.exitCode !== 1;
-        push(`| ${tree.name}: no crash, no skipped readable file | exit ${tree.run?.exitCode}, ${fmt(readableSkipped)} readable files skipped, ${fmt(bugs)} problem lines that look like bugs | ${verdict(!crashed && readableSkipped === 0 && bugs === 0)} |`);
+        push(`| ${tree.name}: no crash, no skipped readable file | ${tree.run?.timedOut ? `did not finish in ${fmt(tree.run.wallSeconds, 0)} s (killed)` : `exit ${tree.run?.exitCode}`}, ${fmt(readableSkipped)} readable files skipped, ${fmt(bugs)} problem lines that look like bugs | ${verdict(!crashed && readableSkipped === 0 && bugs === 0)} |`);
       }
     }
     const mem = loadSection<MemoryResult>('memory');
-    if (mem) push(`| peak RSS < 1 GiB while ingesting ${fmt(mem.folder.bytes / 2 ** 30, 2)} GiB of text | ${fmt(mem.run.peakRssMiB)} MiB | ${verdict(mem.run.peakRssMiB < 1024)} |`);
+    if (mem) {
+      const gib = mem.folder.bytes / 2 ** 30;
+      // Below 1 GiB of text the target is judged on a linear extrapolation of the peak (RSS grows with the corpus).
+      const extrapolated = gib >= 1 ? mem.run.peakRssMiB : mem.run.peakRssMiB / gib;
+      push(
+        `| peak RSS < 1 GiB while ingesting ≥ 1 GiB of text | ${fmt(mem.run.peakRssMiB)} MiB on ${fmt(gib, 2)} GiB of text` +
+          (gib >= 1 ? '' : `; 1 GiB was not run (time budget on a shared 2-core machine); RSS grew steadily, linear extrapolation to 1 GiB ≈ ${fmt(extrapolated)} MiB`) +
+          ` | ${verdict(extrapolated < 1024)}${gib >= 1 ? '' : ' (extrapolated)'} |`,
+      );
+    }
     push('');
 
     push(
       `## 1. Throughput: ${fmt(t.folder.files)} files from SciFact`,
       '',
+      measured(t),
+      '',
       `${fmt(t.folder.files)} files (${fmt(t.folder.markdownFiles)} \`.md\` with YAML front matter and headings, ${fmt(t.folder.textFiles)} \`.txt\`; ${fmt(t.folder.bytes / 2 ** 20, 1)} MiB in ${t.folder.folders} folders), generated from SciFact\'s 5,183 abstracts (cycled; later cycles shuffle the sentences and vary the title) in ${fmt(t.generateSeconds, 1)} s. ` +
         `\`ralm index <folder> --index <fresh tmp dir> --json\`, ${runs} rounds, the configurations interleaved. Median (min–max).`,
       '',
-      '| configuration | wall s | documents/s (wall) | chunks | near-duplicate chunks | chunks/s (wall) | CLI-reported s | peak RSS MiB | cost vs default |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| configuration | wall s | documents/s (wall) | CPU s (user+sys) | documents per CPU s | chunks | near-duplicate chunks | chunks/s (wall) | CLI-reported s | peak RSS MiB | CPU cost vs default |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
     );
-    const baseWall = median(base.map((r) => r.wallSeconds));
+    const baseCpu = median(base.map((r) => r.cpuSeconds));
     for (const c of byConfig) {
       if (c.runs.length === 0) continue;
       const wall = c.runs.map((r) => r.wallSeconds);
       push(
-        `| ${c.name} | ${spread(wall)} | ${spread(c.runs.map(docsPerSecond), 0)} | ${fmt(median(c.runs.map((r) => r.chunks)))} | ${fmt(median(c.runs.map((r) => r.duplicateChunks)))} | ${spread(c.runs.map((r) => r.chunks / r.wallSeconds), 0)} | ${spread(c.runs.map((r) => r.cliSeconds))} | ${spread(c.runs.map((r) => r.peakRssMiB), 0)} | ${c.name === base[0]?.config ? '1.00×' : `default takes ${fmt(baseWall / median(wall), 2)}× as long`} |`,
+        `| ${c.name} | ${spread(wall)} | ${spread(c.runs.map(docsPerSecond), 0)} | ${spread(c.runs.map((r) => r.cpuSeconds))} | ${spread(c.runs.map((r) => r.documents / r.cpuSeconds), 0)} | ${fmt(median(c.runs.map((r) => r.chunks)))} | ${fmt(median(c.runs.map((r) => r.duplicateChunks)))} | ${spread(c.runs.map((r) => r.chunks / r.wallSeconds), 0)} | ${spread(c.runs.map((r) => r.cliSeconds))} | ${spread(c.runs.map((r) => r.peakRssMiB), 0)} | ${c.name === base[0]?.config ? '1.00×' : `${fmt(median(c.runs.map((r) => r.cpuSeconds)) / baseCpu, 2)}× (default costs ${fmt(baseCpu - median(c.runs.map((r) => r.cpuSeconds)), 1)} CPU s more)`} |`,
       );
     }
     push(
       '',
-      `Re-run with no changes (same folder, same index; ${t.reruns.length} runs): wall ${spread(t.reruns.map((r) => r.wallSeconds))} s, CLI-reported ${spread(t.reruns.map((r) => r.cliSeconds))} s; ` +
+      `Re-run with no changes (same folder, same index; ${t.reruns.length} runs): wall ${spread(t.reruns.map((r) => r.wallSeconds))} s, CPU ${spread(t.reruns.map((r) => r.cpuSeconds))} s, CLI-reported ${spread(t.reruns.map((r) => r.cliSeconds))} s; ` +
         `documents read ${t.reruns.map((r) => r.read).join(', ')}, unchanged files ${t.reruns.map((r) => r.unchangedFiles).join(', ')}; peak RSS ${spread(t.reruns.map((r) => r.peakRssMiB), 0)} MiB.`,
       '',
+      ...(t.oneChanged
+        ? [
+            `Re-run after **one** file changed (a sentence appended; ${t.oneChanged.length} runs): wall ${spread(t.oneChanged.map((r) => r.wallSeconds))} s, CPU ${spread(t.oneChanged.map((r) => r.cpuSeconds))} s, documents read ${t.oneChanged.map((r) => r.read).join(', ')}.`,
+            '',
+          ]
+        : []),
     );
     const allProblems = t.runs.flatMap((r) => r.problems);
     push(allProblems.length === 0 ? 'No problem lines on stderr; every run exited 0.' : `Problem lines: ${allProblems.slice(0, 10).join('; ')}`, '');
@@ -498,6 +558,8 @@ function renderReport(machine: MachineInfo): string {
     const p = profile.profile;
     push(
       '## 2. Where the time goes (default configuration, `node --cpu-prof`)',
+      '',
+      measured(profile),
       '',
       `One default run of the same folder under \`node --cpu-prof\` (${fmt(profile.wallSeconds, 2)} s wall; the profile spans ${fmt(p.totalMs / 1000, 2)} s). Profile file: \`${profile.profileFile}\` (not committed; open it in Chrome DevTools).`,
       '',
@@ -524,16 +586,16 @@ function renderReport(machine: MachineInfo): string {
 
   const trees = loadSection<{ trees: TreeResult[] }>('trees');
   if (trees) {
-    push('## 3. Real documentation trees', '');
+    push('## 3. Real documentation trees', '', measured(trees), '');
     for (const tree of trees.trees) {
       const run = tree.run;
       const c = tree.counts;
       push(
-        `### ${tree.name} (\`${tree.root}\`)`,
+        `### ${tree.name} (\`${tree.root}\`${tree.exclude ? `, \`--exclude '${tree.exclude}'\`` : ''})`,
         '',
         `- files found: ${fmt(tree.filesFound)} (${fmt(tree.bytesFound / 2 ** 20, 1)} MiB on disk); by extension: ${tree.filesByExtension.map(([e, n]) => `${e} ${fmt(n)}`).join(', ')}`,
-        `- \`ralm index\`: exit code ${run?.exitCode} (${run?.exitCode === 0 ? 'success' : run?.exitCode === 1 ? 'some inputs had problems' : 'CRASH or usage error'}), ${fmt(run?.wallSeconds ?? NaN, 1)} s wall, peak RSS ${fmt(run?.peakRssMiB ?? NaN)} MiB`,
-        c ? `- documents: ${fmt(c.documents)}, chunks: ${fmt(c.chunks)} (${fmt(c.duplicateChunks)} near-duplicates stored once); ${fmt(c.documents / (run?.wallSeconds ?? NaN))} documents/s, ${fmt(c.chunks / (run?.wallSeconds ?? NaN))} chunks/s (wall); collection ${fmt(c.databaseMiB, 1)} MiB` : '- no collection was written',
+        `- \`ralm index\`: ${run?.timedOut ? `**did not finish: killed after ${fmt(run.wallSeconds, 0)} s**` : `exit code ${run?.exitCode} (${run?.exitCode === 0 ? 'success' : run?.exitCode === 1 ? 'some inputs had problems' : 'CRASH or usage error'})`}, ${fmt(run?.wallSeconds ?? NaN, 1)} s wall, ${fmt(run?.cpuSeconds ?? NaN, 1)} CPU s, peak RSS ${fmt(run?.peakRssMiB ?? NaN)} MiB`,
+        run?.timedOut ? '- nothing committed (killed before its one commit); see finding 1 for why it did not finish' : c ? `- documents: ${fmt(c.documents)}, chunks: ${fmt(c.chunks)} (${fmt(c.duplicateChunks)} near-duplicates stored once); ${fmt(c.documents / (run?.wallSeconds ?? NaN))} documents/s, ${fmt(c.chunks / (run?.wallSeconds ?? NaN))} chunks/s (wall); collection ${fmt(c.databaseMiB, 1)} MiB` : '- no collection was written',
         `- files skipped as unsupported types: ${fmt(tree.skippedByCli ?? NaN)} (CLI), ${fmt(tree.skipped.reduce((s, g) => s + g.files, 0))} (by extension, this script)`,
         '',
       );
@@ -555,7 +617,7 @@ function renderReport(machine: MachineInfo): string {
         for (const [reason, e] of byReason) push(`| ${reason} | ${fmt(e.count)} | ${e.verdict} |`);
         push('', '<details><summary>every problem line</summary>', '', '```', ...tree.problems.map((p) => p.line), '```', '', '</details>', '');
       }
-      if (run && run.exitCode !== 0 && run.exitCode !== 1) push('stderr tail:', '', '```', run.stderr.slice(-2000), '```', '');
+      if (run && !run.timedOut && run.exitCode !== 0 && run.exitCode !== 1) push('stderr tail:', '', '```', run.stderr.slice(-2000), '```', '');
     }
   }
 
@@ -567,21 +629,43 @@ function renderReport(machine: MachineInfo): string {
     push(
       `## 4. Peak memory on ${fmt(mem.folder.bytes / 2 ** 30, 2)} GiB of text`,
       '',
+      measured(mem),
+      '',
       `${fmt(mem.folder.files)} files of ~50 KB (${fmt(mem.folder.markdownFiles)} \`.md\`, ${fmt(mem.folder.textFiles)} \`.txt\`; shuffled sentences of random SciFact abstracts), generated in ${fmt(mem.generateSeconds, 0)} s into a temp folder, deleted afterwards. Default configuration (chunking + dedup).`,
       '',
-      `- exit code ${mem.run.exitCode}; ${fmt(mem.run.wallSeconds, 1)} s wall; **peak RSS ${fmt(mem.run.peakRssMiB)} MiB** (VmHWM)`,
+      `- exit code ${mem.run.exitCode}; ${fmt(mem.run.wallSeconds, 1)} s wall, ${fmt(mem.run.cpuSeconds, 1)} CPU s; **peak RSS ${fmt(mem.run.peakRssMiB)} MiB** (VmHWM)`,
       c ? `- ${fmt(c.documents)} documents, ${fmt(c.chunks)} chunks (${fmt(c.duplicateChunks)} near-duplicates); ${fmt(c.documents / mem.run.wallSeconds, 0)} documents/s, ${fmt(c.chunks / mem.run.wallSeconds, 0)} chunks/s, ${fmt(mem.folder.bytes / 2 ** 20 / mem.run.wallSeconds, 1)} MiB/s; collection ${fmt(c.databaseMiB, 0)} MiB` : '- no collection',
       `- RSS over the run (s → MiB): ${marks.map(([s, m]) => `${fmt(s, 0)} s → ${fmt(m)}`).join(', ')}`,
       '',
     );
   }
+  push(...FINDINGS);
   return lines.join('\n');
 }
+
+/** What the measurements above point to in the code (written by hand from the profiles; re-check after fixes). */
+const FINDINGS = [
+  '## Findings and proposed fixes (from the profiles; code re-checked at a501221)',
+  '',
+  '1. **HTML extraction is quadratic in the page size** (`src/ingest/loaders/html.ts`, `htmlToText`): `breakLine` runs `out = out.replace(/[ \\t]+$/, \'\')` and `out.endsWith(…)` on the whole accumulated text at every block element, and `appendText` tests `/\\s$/.test(out)` / `out.endsWith(…)`; each call flattens and scans the growing rope. Profile of `ralm index library/stdtypes.html` (706 KB): 19.4 s, of which `RegExp: [ \\t]+$` 6.6 s self, `breakLine` 5.6 s, `appendText` 1.8 s; `htmlToText` 77 % inclusive. Scaling (size²) predicts ~8 min for `whatsnew/changelog.html.gz` (3.9 MB) alone. Fix: build the output as an array of parts and keep the tail state in variables (last character, whether the output ends in `\\n`/`\\n\\n`, length of the trailing run of spaces/tabs in the last part); trimming then touches only the last part. Linear, and identical output (a property test against the current function on random HTML can prove it).',
+  '2. **A SQLite statement is prepared per call** for the `sources` table (`src/store/store.ts`: `getSource`, `putSource`, `deleteSource`, `sourcesUnder` call `this.db.prepare(…)` every time). `sourceState` is called twice per file and `putSource` once: better-sqlite3 `prepare` is 1.1 s self (6.0 %) of the 10,000-file run and dominates the unchanged re-run. Fix: add them to `this.statements` in `prepare()`, like the other statements.',
+  '3. **The same text is tokenized about three times per chunk**: `countTokens` (a full `standardTokenize`) in the chunker for every block and piece (`src/ingest/chunk.ts`: `eachPiece`, `splitWords`, `makeChunk`), again in `minhashSignature` (`wordsOf` → `standardTokenize` of the lower-cased chunk), and finally by the analyzer (the dedup gate already uses a cheap word count since 2ae60b4). `countTokens` is 12.5 % inclusive, `standardTokenize`+`scanLatin`+`segmentInto`+`pushToken` ~12 % self. Fix: count tokens once per block in the chunker and derive piece counts from the token offsets instead of re-tokenizing slices; give the dedup index the words the analyzer already produced (or one shared tokenization per chunk).',
+  '4. **MinHash costs 128 hash evaluations per shingle** (`minhashSignature`, `src/ingest/dedup.ts`): 1.6 s self (8.6 %), 13 % inclusive. Signatures are never persisted (rebuilt from the store), so the scheme can change freely: one-permutation hashing with densification gives the same 16 × 8 LSH bands with one hash per shingle (~50–100× less work there).',
+  '5. **Memory grows with the corpus** (section 4: 885 MiB after 230k chunks, rising steadily). Not heap-profiled yet (time budget); from the code, per chunk the process keeps a `Uint32Array(128)` signature plus two Map entries and 16 band-bucket arrays in `NearDuplicateIndex` (~1–1.5 KB/chunk ≈ 250–350 MB here), and every flushed 50,000-chunk segment stays in memory in `staging.segments` until the commit. Proposed: measure `--no-dedup` vs default on the same folder (`process.memoryUsage()` per 10k documents) to split the two; fixes: keep LSH buckets and signatures in SQLite (a `(band, hash) → chunkno` table inside the open transaction) or in one typed-array arena; drop flushed segments from memory (reload them from the artifacts at commit).',
+  '6. **Dedup rebuilds its whole index on the first add of every run** (`Collection.nearDuplicateIndex()` reads every live chunk text and recomputes its signature): an incremental run that changes one file pays for the whole collection (see "one file changed" above).',
+  '',
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--render')) {
+    writeFileSync(reportFile, `${renderReport({ ...machineInfo(repoRoot), commit: 'see each section' })}\n`);
+    log(`re-rendered ${relative(repoRoot, reportFile)} from bench/.cache/ingest/`);
+    return;
+  }
   const version = build();
+  measuredVersion = version;
   const work = mkdtempSync(join(tmpdir(), 'ralm-ingest-'));
   try {
     if (only.has('throughput') || only.has('profile')) await throughputAndProfile(work);

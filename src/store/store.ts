@@ -251,6 +251,12 @@ export class DocumentStore {
       ),
       setDuplicateOf: this.readOnly ? null : db.prepare('UPDATE chunks SET duplicate_of = ? WHERE chunkno = ?'),
       documentByDocno: db.prepare('SELECT * FROM documents WHERE docno = ?'),
+      getSource: db.prepare('SELECT size, mtime_ms, ids FROM sources WHERE path = ?'),
+      putSource: this.readOnly
+        ? null
+        : db.prepare('INSERT INTO sources (path, size, mtime_ms, ids, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ids = excluded.ids, seq = excluded.seq'),
+      deleteSource: this.readOnly ? null : db.prepare('DELETE FROM sources WHERE path = ?'),
+      sourcesUnder: db.prepare('SELECT path FROM sources WHERE path >= ? AND path < ?').pluck(),
       insertArtifact: this.readOnly ? null : db.prepare('INSERT OR REPLACE INTO artifacts (kind, name, seq, bytes) VALUES (?, ?, ?, ?)'),
       deleteArtifact: this.readOnly ? null : db.prepare('DELETE FROM artifacts WHERE kind = ? AND name = ?'),
       artifacts: db.prepare('SELECT kind, name, seq, bytes FROM artifacts WHERE kind = ? ORDER BY seq, name'),
@@ -356,25 +362,21 @@ export class DocumentStore {
 
   /** The recorded state of an ingested file (for incremental sync). */
   getSource(path: string): { size: number; mtimeMs: number; ids: string[] } | undefined {
-    const row = this.db.prepare('SELECT size, mtime_ms, ids FROM sources WHERE path = ?').get(path) as { size: number; mtime_ms: number; ids: string } | undefined;
+    const row = this.statements.getSource.get(path) as { size: number; mtime_ms: number; ids: string } | undefined;
     return row ? { size: row.size, mtimeMs: row.mtime_ms, ids: JSON.parse(row.ids) as string[] } : undefined;
   }
 
   putSource(path: string, state: { size: number; mtimeMs: number }, ids: readonly string[], seq: number): void {
-    this.writable(this.statements.setMeta);
-    this.db
-      .prepare('INSERT INTO sources (path, size, mtime_ms, ids, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, ids = excluded.ids, seq = excluded.seq')
-      .run(path, state.size, state.mtimeMs, JSON.stringify(ids), seq);
+    this.writable(this.statements.putSource).run(path, state.size, state.mtimeMs, JSON.stringify(ids), seq);
   }
 
   deleteSource(path: string): void {
-    this.writable(this.statements.setMeta);
-    this.db.prepare('DELETE FROM sources WHERE path = ?').run(path);
+    this.writable(this.statements.deleteSource).run(path);
   }
 
   /** Paths of recorded sources under a folder prefix (which should end with a path separator). */
   sourcesUnder(prefix: string): string[] {
-    return this.db.prepare('SELECT path FROM sources WHERE path >= ? AND path < ?').pluck().all(prefix, `${prefix}\uffff`) as string[];
+    return this.statements.sourcesUnder.all(prefix, `${prefix}\uffff`) as string[];
   }
 
   /** Live chunks stored as near-duplicates of `chunkno` (not indexed themselves). */

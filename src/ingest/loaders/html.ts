@@ -31,6 +31,66 @@ export interface HtmlText {
 }
 
 /**
+ * The extracted text, kept as parts: every question the extractor asks of it (its length, what it ends
+ * with, trimming trailing blanks) looks at the last parts only, so extraction stays linear in the page size.
+ */
+class TextBuffer {
+  private readonly parts: string[] = [];
+  length = 0;
+
+  get empty(): boolean {
+    return this.length === 0;
+  }
+
+  append(text: string): void {
+    if (text.length === 0) return;
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  /** The last `n` characters (fewer when the text is shorter). */
+  tail(n: number): string {
+    let result = '';
+    for (let i = this.parts.length - 1; i >= 0 && result.length < n; i--) {
+      const part = this.parts[i]!;
+      result = (part.length > n ? part.slice(part.length - n) : part) + result;
+    }
+    return result.length > n ? result.slice(result.length - n) : result;
+  }
+
+  endsWith(suffix: string): boolean {
+    return this.tail(suffix.length) === suffix;
+  }
+
+  /** Removes spaces and tabs at the end. */
+  trimTrailingBlanks(): void {
+    while (this.parts.length > 0) {
+      const last = this.parts[this.parts.length - 1]!;
+      let end = last.length;
+      while (end > 0 && (last.charCodeAt(end - 1) === 32 || last.charCodeAt(end - 1) === 9)) end--;
+      this.length -= last.length - end;
+      if (end > 0) {
+        this.parts[this.parts.length - 1] = last.slice(0, end);
+        return;
+      }
+      this.parts.pop();
+    }
+  }
+
+  /** The text from offset `start` to the end. */
+  sliceFrom(start: number): string {
+    let position = this.length;
+    let i = this.parts.length;
+    while (i > 0 && position > start) position -= this.parts[--i]!.length;
+    return this.parts.slice(i).join('').slice(start - position);
+  }
+
+  toString(): string {
+    return this.parts.join('');
+  }
+}
+
+/**
  * Extracts the visible text of an HTML document with its headings.
  *
  * @example
@@ -39,7 +99,7 @@ export interface HtmlText {
  * ```
  */
 export function htmlToText(html: string): HtmlText {
-  let out = '';
+  const out = new TextBuffer();
   let pendingSpace = false;
   let hidden = 0;
   let pre = 0;
@@ -52,10 +112,10 @@ export function htmlToText(html: string): HtmlText {
 
   const breakLine = (blank: boolean) => {
     pendingSpace = false;
-    if (out === '') return;
-    out = out.replace(/[ \t]+$/, '');
-    if (!out.endsWith('\n')) out += '\n';
-    if (blank && !out.endsWith('\n\n')) out += '\n';
+    if (out.empty) return;
+    out.trimTrailingBlanks();
+    if (!out.endsWith('\n')) out.append('\n');
+    if (blank && !out.endsWith('\n\n')) out.append('\n');
   };
 
   const parser = new Parser(
@@ -82,7 +142,7 @@ export function htmlToText(html: string): HtmlText {
           heading = { start: out.length, level: Number(level[1]) };
         } else if (PARAGRAPH.has(name)) breakLine(true);
         else if (LINE.has(name)) breakLine(false);
-        else if (CELL.has(name) && out !== '' && !out.endsWith('\n')) pendingSpace = true;
+        else if (CELL.has(name) && !out.empty && !out.endsWith('\n')) pendingSpace = true;
         if (name === 'img' && attributes.alt && hidden === 0) appendText(attributes.alt);
       },
       ontext(data) {
@@ -104,7 +164,7 @@ export function htmlToText(html: string): HtmlText {
         if (name === 'pre') pre = Math.max(0, pre - 1);
         const level = /^h([1-6])$/.exec(name);
         if (level && heading) {
-          marks.push({ start: heading.start, level: heading.level, title: out.slice(heading.start).replace(/\s+/g, ' ').trim() });
+          marks.push({ start: heading.start, level: heading.level, title: out.sliceFrom(heading.start).replace(/\s+/g, ' ').trim() });
           heading = undefined;
           breakLine(true);
         } else if (PARAGRAPH.has(name)) breakLine(true);
@@ -116,9 +176,9 @@ export function htmlToText(html: string): HtmlText {
 
   function appendText(data: string) {
     if (pre > 0) {
-      if (pendingSpace && out !== '' && !/\s$/.test(out)) out += ' ';
+      if (pendingSpace && !out.empty && !/\s/.test(out.tail(1))) out.append(' ');
       pendingSpace = false;
-      out += data.replace(/\r\n?/g, '\n');
+      out.append(data.replace(/\r\n?/g, '\n'));
       return;
     }
     const collapsed = data.replace(/[ \t\n\r\f\u200b]+/g, ' ');
@@ -128,14 +188,14 @@ export function htmlToText(html: string): HtmlText {
     }
     const leading = collapsed.startsWith(' ');
     const trimmed = collapsed.replace(/^ | $/g, '');
-    if ((leading || pendingSpace) && out !== '' && !out.endsWith('\n') && !out.endsWith(' ')) out += ' ';
-    out += trimmed;
+    if ((leading || pendingSpace) && !out.empty && !out.endsWith('\n') && !out.endsWith(' ')) out.append(' ');
+    out.append(trimmed);
     pendingSpace = collapsed.endsWith(' ');
   }
 
   parser.write(html);
   parser.end();
-  const text = out.replace(/\s+$/, '');
+  const text = out.toString().replace(/\s+$/, '');
   const valid = marks.filter((m) => m.start <= text.length).map((m) => ({ ...m, start: Math.min(m.start, text.length) }));
   return { text, title: title.replace(/\s+/g, ' ').trim(), sections: headingSections(valid, text.length), metadata };
 }
