@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { DocumentInput, Metadata } from '../core/types.js';
-import { chooseLoader, extensionOf, LOADER_EXTENSIONS, loaderForExtension } from './loaders/index.js';
+import { chooseLoader, extensionOf, isBinaryExtension, LOADER_EXTENSIONS, loaderForExtension } from './loaders/index.js';
 import { parseRecordLine } from './loaders/records.js';
 import { reasonOf, LoadError, type LoadedDocument, type LoaderOptions, type LoadProblemCode, type Section } from './loaders/types.js';
 import { loadUrl, type UrlLoadOptions } from './loaders/url.js';
@@ -243,7 +243,7 @@ export async function* loadPaths(paths: readonly string[], options: LoadOptions 
     if (info.isDirectory()) {
       yield* walkFolder(path, options.base ?? path, settings);
     } else {
-      const loader = loaderForExtension(path) ?? (extensionOf(path) === '' ? 'sniff' : undefined);
+      const loader = loaderForExtension(path) ?? (isBinaryExtension(path) ? undefined : 'sniff');
       if (loader === undefined) {
         yield problem(path, unsupported(path), 'UNSUPPORTED');
         continue;
@@ -369,7 +369,7 @@ async function* walkFolder(folder: string, base: string, settings: Settings): As
       }
       if (seenFiles.has(key(real))) continue;
       seenFiles.add(key(real));
-      if (loaderForExtension(name) === undefined && extensionOf(name) !== '') {
+      if (loaderForExtension(name) === undefined && isBinaryExtension(name)) {
         actions.push({ kind: 'event', event: { kind: 'skipped', file: display, reason: unsupported(name) } });
         continue;
       }

@@ -42,6 +42,19 @@ describe('ralm CLI', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, added: 0, updated: 0, unchanged_files: 2 });
   });
 
+  it('a readable file with an extension no loader claims is indexed as text (ChangeLog.lpfc, Kconfig.select)', () => {
+    const folder = join(dir, 'odd');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'ChangeLog.lpfc'), 'Changes: fixed the flux capacitor driver.');
+    writeFileSync(join(folder, 'blob.xyz'), Buffer.from([0, 0, 0, 1, 2, 3, 0, 0]));
+    const index = join(dir, 'idx-odd');
+    const run = ralm(['index', folder, '--index', index, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ added: 1, skipped_files: 1 }); // blob.xyz: opened, sniffed as binary, skipped
+    const hits = JSON.parse(ralm(['search', 'capacitor', '--index', index, '--json']).stdout).hits;
+    expect(hits[0].id).toMatch(/ChangeLog\.lpfc$/);
+  });
+
   it('indexes JSON Lines (.jsonl.gz, stdin) with metadata', () => {
     const file = join(dir, 'corpus.jsonl.gz');
     writeFileSync(file, gzipSync(`${JSON.stringify({ _id: 'q1', title: 'T', text: 'quantum chromodynamics', metadata: { year: 2020 } })}\r\n`));
@@ -79,7 +92,7 @@ describe('ralm CLI', () => {
 
   it('an unknown file type given explicitly is named, with the supported types', () => {
     const file = join(dir, 'report.xyz');
-    writeFileSync(file, 'whatever');
+    writeFileSync(file, Buffer.from([0, 1, 2, 3, 0, 0, 255, 254, 0, 7, 0, 0]));
     const run = ralm(['index', file, '--index', join(dir, 'idx-pdf')]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${file}: unsupported file type ".xyz"`);

@@ -4,7 +4,7 @@
  */
 import { codeLoader } from './code.js';
 import { csvLoader } from './csv.js';
-import { fileName } from './decode.js';
+import { fileName, looksBinary } from './decode.js';
 import { docxLoader } from './docx.js';
 import { htmlLoader } from './html.js';
 import { markdownLoader } from './markdown.js';
@@ -84,8 +84,28 @@ export function chooseLoader(path: string, head: Uint8Array): Loader | undefined
   const extension = extensionOf(path);
   const byExtension = BY_EXTENSION.get(extension);
   if (byExtension) return SIGNED.find((loader) => loader !== byExtension && loader.sniff?.(head)) ?? byExtension;
-  if (extension !== '') return undefined;
-  return LOADERS.find((loader) => loader.sniff?.(head)) ?? textLoader;
+  if (isBinaryExtension(path)) return undefined;
+  // No extension, or one no loader claims (ChangeLog.lpfc, Kconfig.foo, .rst.exceptions, .conf …): by content.
+  const sniffed = LOADERS.find((loader) => loader.sniff?.(head));
+  if (sniffed) return sniffed;
+  return looksBinary(head) ? undefined : textLoader;
+}
+
+/** Extensions of formats that are never text: skipped without being opened. */
+const BINARY_EXTENSIONS = new Set(
+  (
+    '.png .jpg .jpeg .gif .bmp .ico .webp .tif .tiff .psd .heic .avif .mp3 .mp4 .m4a .wav .flac .ogg .opus .mov .avi .mkv .webm ' +
+    '.zip .tar .tgz .bz2 .xz .7z .rar .zst .lz4 .jar .war .apk .deb .rpm .dmg .iso .img .exe .dll .so .dylib .o .a .lib .obj .class ' +
+    '.pyc .pyo .wasm .node .bin .dat .db .sqlite .sqlite3 .woff .woff2 .ttf .otf .eot .onnx .gguf .safetensors .pt .pkl .npy .npz .parquet .arrow .xls .xlsx .ppt .pptx .odt .ods .doc'
+  ).split(' '),
+);
+
+/**
+ * Whether a path's extension is a known binary format (never opened).
+ * @example isBinaryExtension('photo.PNG'); // true
+ */
+export function isBinaryExtension(path: string): boolean {
+  return BINARY_EXTENSIONS.has(extensionOf(path));
 }
 
 /**
