@@ -522,10 +522,11 @@ export class Collection {
   /** Writes the in-memory segment of the open commit into it (bounded memory for large ingests). */
   private flush(staging: Staging): void {
     if (staging.writer.documentCount === 0) return;
-    const segment = staging.writer.finish();
     const name = `s${staging.seq}-${staging.segments.length}`;
-    this.store.putArtifact({ kind: SEGMENT_KIND, name, seq: staging.seq, bytes: encodeSegment(segment) });
-    staging.segments.push({ name, seq: staging.seq, segment });
+    const bytes = encodeSegment(staging.writer.finish());
+    this.store.putArtifact({ kind: SEGMENT_KIND, name, seq: staging.seq, bytes });
+    // search what readers will search: the segment decoded from the bytes just written (compact typed-array views)
+    staging.segments.push({ name, seq: staging.seq, segment: decodeSegment(bytes, `${this.store.file}: artifact ${SEGMENT_KIND}/${name}`) });
     staging.writer = new SegmentWriter();
   }
 
