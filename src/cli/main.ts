@@ -433,6 +433,8 @@ export function buildProgram(): Command {
     .option('--k1 <x>', 'BM25 k1', parseNumber('--k1', 0), defaults.bm25.k1)
     .option('--b <x>', 'BM25 b', parseNumber('--b', 0, 1), defaults.bm25.b)
     .option('--run <file>', 'also write the run in TREC format')
+    .addOption(new Option('--mode <mode>', 'retrieval: BM25, LSA embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
+    .addOption(new Option('--fusion <method>', 'hybrid fusion').choices(['rrf', 'score', 'attention']).default('attention'))
     .option('--answers', 'also answer every question (open-domain QA) and report "containment": the share of answers containing a gold answer')
     .option('--max-sentences <n>', 'with --answers: most sentences per extractive answer', parseInteger('--max-sentences', 1), 2)
     .option('--generator <spec>', 'with --answers: extractive | openai:<model> | llama:<file.gguf>', 'extractive')
@@ -442,12 +444,14 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --json\n  ralm eval squad ../shared/data/cmrc2018/cmrc2018_dev.json.gz --analyzer cjk\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --answers --max-sentences 1 --json',
     )
-    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number }) => {
+    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention' }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
         const result = await evaluateSquad(file, {
           answers: options.answers ? { maxSentences: options.maxSentences, generator: options.generator, limit: options.limit } : undefined,
           analyzer: options.analyzer,
+          mode: options.mode,
+          fusion: options.fusion,
           bm25: { k1: options.k1, b: options.b },
           runPath: options.run,
           onProgress: (e) => progress.update(e.done, e.total),
