@@ -14,6 +14,7 @@ import { askStream, type AskResult } from '../engine/ask.js';
 import { openConversation } from '../engine/conversation.js';
 import type { Collection } from '../engine/collection.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerServeCommand } from './serve.js';
 import { createProgress } from './progress.js';
 import { formatExplanation, formatNumber } from './output.js';
 
@@ -512,6 +513,7 @@ export function buildProgram(): Command {
       }
     });
 
+  registerServeCommand(program);
   return program;
 }
 

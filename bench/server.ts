@@ -1,0 +1,233 @@
+/**
+ * Load test of `ralm serve` on loopback (bounded in time and count): builds a 100k-document collection (WordNet
+ * synsets; SciFact when WordNet is missing), starts the server in a child process, and drives it with its own load
+ * generator (http.Agent keep-alive, 32 concurrent clients, fixed duration):
+ *   1. POST /search (BM25, k = 10): requests/s, p50/p99 latency, errors;
+ *   2. POST /ask (extractive, stream:false): requests/s, p50/p99, errors;
+ *   3. /search p99 while 10,000 documents are ingested through the API (5 jobs of 2,000), with a consistency
+ *      check: the document count a search-side reader reports is always a whole number of committed jobs.
+ * The server's RSS is sampled every second. Writes bench/results/server.md.
+ *
+ *   npx vite-node bench/server.ts            (RALM_BENCH_SECONDS=15 per phase by default, at most 60)
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { openCollection } from '../src/engine/index.js';
+import { findRepoRoot, loadScifact, loadWordnet, wordnetDir, type Corpus } from './corpora.js';
+
+const repo = findRepoRoot();
+const seconds = Math.min(60, Math.max(1, Number(process.env.RALM_BENCH_SECONDS ?? 15)));
+const CLIENTS = 32;
+const TARGET_DOCS = 100_000;
+const INGEST_DOCS = 10_000;
+const INGEST_BATCH = 2_000;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// idle sockets are dropped after 4 s, before the server's 5 s keep-alive timeout closes them under a request
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 4, timeout: 4000 });
+let port = 0;
+
+/** A control request (not measured): retried once when a reused keep-alive socket was closed under it. */
+async function control(path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  try {
+    return await post(path, body);
+  } catch {
+    return post(path, body);
+  }
+}
+
+function post(path: string, body: unknown): Promise<{ status: number; text: string }> {
+  const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', agent, headers: body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    if (body !== undefined) r.write(payload);
+    r.end();
+  });
+}
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  latencies: number[];
+}
+
+/** `CLIENTS` loops issuing requests back to back for `durationMs` (or until `stop()` resolves). */
+async function load(makeBody: (i: number) => { path: string; body: unknown }, durationMs: number, stop?: Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let stopped = false;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  void stop?.then(() => (stopped = true));
+  let counter = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (!stopped && performance.now() < deadline) {
+        const { path, body } = makeBody(counter++);
+        const t = performance.now();
+        try {
+          const response = await post(path, body);
+          if (response.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, latencies };
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(repo, 'dist', 'server', 'index.js'))) execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'inherit' });
+  const wordnet = existsSync(join(wordnetDir(), 'data.noun'));
+  const corpus: Corpus = wordnet ? loadWordnet() : loadScifact();
+  const base = corpus.docs.slice(0, Math.min(TARGET_DOCS, corpus.docs.length - INGEST_DOCS));
+  const extra = corpus.docs.slice(base.length, base.length + INGEST_DOCS);
+  const queries = corpus.queries.map((q) => q.text);
+  const root = mkdtempSync(join(tmpdir(), 'ralm-bench-server-'));
+  const name = corpus.name;
+  console.error(`[bench] building ${name}: ${base.length} documents`);
+  let t = performance.now();
+  const collection = await openCollection({ path: join(root, name), create: true, analyzer: 'english' });
+  collection.add(base);
+  await collection.commit();
+  await collection.optimize();
+  await collection.close();
+  const buildSeconds = (performance.now() - t) / 1000;
+
+  const script = `import('./dist/server/index.js').then(async ({ startServer, resolveServerConfig }) => { const s = await startServer({ config: resolveServerConfig({ flags: { root: ${JSON.stringify(root)}, port: 0, logLevel: 'warn', maxUploadBytes: 64 * 1024 * 1024, rateLimitPerMinute: 0 } }) }); process.stderr.write('PORT ' + s.port + '\\n'); process.on('SIGTERM', () => s.close().then(() => process.exit(0))); });`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: repo, stdio: ['ignore', 'inherit', 'pipe'] });
+  port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stderr.on('data', (d) => {
+      text += d;
+      const m = /PORT (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(text)));
+  });
+  const rss: Array<{ phase: string; bytes: number }> = [];
+  let phase = 'idle';
+  const sampler = setInterval(() => rss.push({ phase, bytes: rssOf(child.pid!) }), 1000);
+  rss.push({ phase, bytes: rssOf(child.pid!) });
+
+  try {
+    const durationMs = seconds * 1000;
+    const searchBody = (i: number) => ({ path: '/search', body: { collection: name, query: queries[i % queries.length], k: 10 } });
+    // warm-up (JIT, page cache), not measured
+    phase = 'warm-up';
+    await load(searchBody, 2000);
+    phase = 'search';
+    console.error(`[bench] /search for ${seconds} s`);
+    const search = await load(searchBody, durationMs);
+    phase = 'ask';
+    console.error(`[bench] /ask for ${seconds} s`);
+    const ask = await load((i) => ({ path: '/ask', body: { collection: name, question: queries[i % queries.length], stream: false } }), durationMs);
+
+    phase = 'search + ingest';
+    console.error(`[bench] /search during a ${INGEST_DOCS}-document ingest`);
+    const before = JSON.parse((await control(`/collections/${name}`)).text).documents as number;
+    const counts = new Set<number>();
+    let inconsistent = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const documents = JSON.parse((await control(`/collections/${name}`)).text).documents as number;
+        counts.add(documents);
+        if ((documents - before) % INGEST_BATCH !== 0) inconsistent++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    t = performance.now();
+    const ingest = (async () => {
+      for (let i = 0; i < extra.length; i += INGEST_BATCH) {
+        const accepted = JSON.parse((await control(`/collections/${name}/documents`, { documents: extra.slice(i, i + INGEST_BATCH).map((d) => ({ ...d, id: `ingest-${d.id}` })) })).text) as { id: string };
+        for (;;) {
+          const job = JSON.parse((await control(`/jobs/${accepted.id}`)).text) as { finished?: string; status: string };
+          if (job.finished) {
+            if (job.status !== 'succeeded') throw new Error(`ingest job ${accepted.id}: ${job.status}`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+    })();
+    const during = await load(searchBody, 60_000, ingest);
+    await ingest;
+    const ingestSeconds = (performance.now() - t) / 1000;
+    polling = false;
+    await poller;
+    const after = JSON.parse((await control(`/collections/${name}`)).text).documents as number;
+    phase = 'done';
+    rss.push({ phase, bytes: rssOf(child.pid!) });
+
+    const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
+    const byPhase = (p: string) => rss.filter((r) => r.phase === p).map((r) => r.bytes);
+    const rssLine = (p: string) => {
+      const values = byPhase(p);
+      return values.length ? `${mb(Math.min(...values))}–${mb(Math.max(...values))} MB (${values.length} samples)` : 'n/a';
+    };
+    const row = (label: string, r: LoadResult, target: string) => `| ${label} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${target} |`;
+    const report = `# ralm serve under load
+
+Run on ${new Date().toISOString().slice(0, 10)} with \`npx vite-node bench/server.ts\` (RALM_BENCH_SECONDS=${seconds}); loopback only; the
+server in its own Node process, the load generator (http.Agent keep-alive, ${CLIENTS} concurrent clients issuing requests
+back to back) in another. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
+The client and the server share these cores, so the server gets less than the whole machine.
+
+Collection: ${corpus.description.split(';')[0]} → **${base.length.toLocaleString('en-US')} documents** served (built and optimized in ${buildSeconds.toFixed(1)} s
+outside the server); queries: ${queries.length.toLocaleString('en-US')} ${wordnet ? 'NFCorpus + FiQA query texts' : 'SciFact test queries'}, cycled.
+
+| phase | requests | errors | req/s | p50 ms | p99 ms | max ms | target |
+|---|---:|---:|---:|---:|---:|---:|---|
+${row('POST /search (BM25, k=10)', search, '≥ 500 req/s, p99 < 50 ms')}
+${row('POST /ask (extractive, stream:false)', ask, '≥ 100 req/s')}
+${row(`POST /search during a ${INGEST_DOCS.toLocaleString('en-US')}-document ingest`, during, 'p99 < 200 ms')}
+
+Ingest through the API: ${INGEST_DOCS.toLocaleString('en-US')} documents in ${INGEST_DOCS / INGEST_BATCH} jobs of ${INGEST_BATCH.toLocaleString('en-US')} (JSON uploads, each one commit), ${ingestSeconds.toFixed(1)} s
+under the search load (${(INGEST_DOCS / ingestSeconds).toFixed(0)} documents/s). Documents before/after: ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')}.
+Consistency: the search side's document count, polled every 50 ms, took only the values
+${[...counts].sort((a, b) => a - b).map((c) => c.toLocaleString('en-US')).join(', ')} — ${inconsistent === 0 ? 'always a whole number of committed jobs (no partial commit was ever visible)' : `**${inconsistent} samples showed a partial commit**`}.
+
+Server RSS (sampled every second): search ${rssLine('search')}; ask ${rssLine('ask')}; search + ingest ${rssLine('search + ingest')}; at the end ${mb(rss.at(-1)!.bytes)} MB.
+`;
+    writeFileSync(join(repo, 'bench', 'results', 'server.md'), report);
+    console.log(report);
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+    agent.destroy();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
