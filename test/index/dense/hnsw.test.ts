@@ -27,7 +27,7 @@ describe.runIf(available)('HnswVectorIndex', () => {
         async (seed, n, d, metric) => {
           const data = clusteredVectors(seed, n, d, 12);
           const keys = Array.from({ length: n }, (_, i) => i);
-          const hnsw = await HnswVectorIndex.create({ metric, dimensions: d });
+          const hnsw = await HnswVectorIndex.create({ metric, dimensions: d, expansionSearch: 128 });
           const exact = new ExactVectorIndex({ metric, dimensions: d });
           hnsw.add(keys, data);
           exact.add(keys, data);
@@ -41,7 +41,8 @@ describe.runIf(available)('HnswVectorIndex', () => {
           expect(found / 300).toBeGreaterThanOrEqual(0.95);
         },
       ),
-      { numRuns: 12 },
+      // statistical (an approximate index): a fixed seed keeps the test deterministic
+      { numRuns: 12, seed: 20261121 },
     );
   });
 
