@@ -1,10 +1,11 @@
 /**
  * End to end: the web page in Debian's Chromium (playwright-core, headless): ask, watch the answer stream in,
  * click a citation chip, see the cited span highlighted in the sources panel; upload by drag-and-drop. Saves a
- * screenshot to bench/results/web-ask.png. Skipped when /usr/bin/chromium is missing.
+ * screenshot (to the test's temp folder; to bench/results/web-ask.png with RALM_SAVE_SCREENSHOT=1). Skipped when
+ * /usr/bin/chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -71,7 +72,9 @@ describe.skipIf(!available)('web page in Chromium', () => {
     const background = await active.locator('mark').evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).toBe('rgb(255, 210, 63)');
     expect(await active.locator('a').getAttribute('href')).toMatch(/^\/collections\/docs\/documents\/wal\.md\?start=\d+&end=\d+$/);
-    await page.screenshot({ path: join(repoRoot, 'bench', 'results', 'web-ask.png') });
+    const shot = process.env.RALM_SAVE_SCREENSHOT === '1' ? join(repoRoot, 'bench', 'results', 'web-ask.png') : join(tmpdir(), `ralm-web-ask-${process.pid}.png`);
+    await page.screenshot({ path: shot });
+    expect(statSync(shot).size).toBeGreaterThan(1000);
 
     // drag-and-drop upload with a progress bar, then the new document answers
     await page.evaluate(() => {
