@@ -334,9 +334,24 @@ function* softPieces(text: string, start: number, end: number): Generator<[numbe
   yield [start + last, end];
 }
 
+/** Longest span handed to Intl.Segmenter at once: its iteration grows faster than linearly on huge inputs. */
+const SEGMENTER_WINDOW = 20_000;
+
 function* sentencePieces(text: string, start: number, end: number): Generator<[number, number]> {
-  for (const segment of sentenceSegmenter.segment(text.slice(start, end))) {
-    yield [start + segment.index, start + segment.index + segment.segment.length];
+  // Long blocks (a text without blank lines, e.g. a generated index) are segmented in windows that end at a
+  // line break (else a space), where a sentence ends in practice, so the cost stays linear.
+  for (let from = start; from < end; ) {
+    let to = end;
+    if (end - from > SEGMENTER_WINDOW) {
+      const limit = from + SEGMENTER_WINDOW;
+      let cut = text.lastIndexOf('\n', limit);
+      if (cut <= from) cut = text.lastIndexOf(' ', limit);
+      to = cut > from ? cut + 1 : limit;
+    }
+    for (const segment of sentenceSegmenter.segment(text.slice(from, to))) {
+      yield [from + segment.index, from + segment.index + segment.segment.length];
+    }
+    from = to;
   }
 }
 
