@@ -18,7 +18,7 @@ import {
   type Segment,
 } from '../index/sparse/index.js';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
-import { NearDuplicateIndex } from '../ingest/dedup.js';
+import { NearDuplicateIndex, jaccardSimilarity, shingles } from '../ingest/dedup.js';
 import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
 import { DenseState, DEFAULT_DENSE_SETTINGS, type DenseSettings } from './dense.js';
@@ -413,8 +413,17 @@ export class Collection {
           for (const row of rows) {
             const body = document.text.slice(row.start, row.end);
             if (!hasAtLeastWords(body, MIN_DEDUPLICATE_TOKENS)) continue;
-            const canonical = nearDuplicates.add(row.chunkno, body);
-            if (canonical !== null && !rows.some((r) => r.chunkno === canonical)) row.duplicateOf = canonical;
+            const candidate = nearDuplicates.find(body);
+            if (candidate === null) {
+              nearDuplicates.add(row.chunkno, body);
+              continue;
+            }
+            // MinHash only estimates: confirm with the exact Jaccard similarity of the two shingle sets, so a
+            // chunk with distinct content (true similarity below the threshold) is never hidden behind another
+            const canonicalText = rows.some((r) => r.chunkno === candidate) ? null : this.chunkBody(candidate);
+            if (canonicalText !== null && jaccardSimilarity(shingles(body), shingles(canonicalText)) >= (this.deduplicate as { threshold: number }).threshold) {
+              row.duplicateOf = candidate;
+            }
           }
         }
         this.store.insertDocument({ ...document, hash }, staging.seq, rows);
@@ -627,6 +636,12 @@ export class Collection {
       });
     }
     return { seq: staging.seq, added, updated, deleted: deletedCount, unchanged, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** The text of a stored chunk (without the title), or null when it is gone. */
+  private chunkBody(key: number): string | null {
+    const row = this.store.getChunks([key]).get(key);
+    return row ? row.document.text.slice(row.chunk.start, row.chunk.end) : null;
   }
 
   /** Re-analyzes a stored chunk (title included for the first chunk), as it was indexed. */
