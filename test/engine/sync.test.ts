@@ -119,7 +119,7 @@ describe('incremental sync', () => {
     child.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const waitFor = async (predicate: () => boolean, what: string) => {
-      for (let i = 0; i < 100 && !predicate(); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && !predicate(); i++) await new Promise((r) => setTimeout(r, 100));
       expect(predicate(), `${what}; output:\n${output}`).toBe(true);
     };
     await waitFor(() => output.includes('watching'), 'watch started');
@@ -133,7 +133,7 @@ describe('incremental sync', () => {
       }
     };
     let hits = 0;
-    for (let i = 0; i < 100 && hits === 0; i++) {
+    for (let i = 0; i < 300 && hits === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       hits = await found();
     }
