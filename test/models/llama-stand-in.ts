@@ -3,9 +3,15 @@
  * model): it records what it is asked in `log` and answers "Hello there" in two chunks.
  */
 export function standIn(log: string[]) {
+  const resolvedChatWrapper = { name: 'stand-in chat wrapper' };
   class LlamaChatSession {
     history: unknown[] = [];
-    constructor(readonly options: { contextSequence: unknown }) {}
+    constructor(readonly options: { contextSequence: unknown; chatWrapper?: unknown }) {
+      log.push(`session chatWrapper=${options.chatWrapper === undefined ? 'auto' : options.chatWrapper === resolvedChatWrapper ? 'reused' : 'other'}`);
+    }
+    get chatWrapper() {
+      return this.options.chatWrapper ?? resolvedChatWrapper;
+    }
     setChatHistory(history: unknown[]) {
       this.history = history;
       log.push(`history ${JSON.stringify(history)}`);
@@ -30,7 +36,7 @@ export function standIn(log: string[]) {
         return {
           trainContextSize: 8192,
           tokenize: (t: string) => t.split(/\s+/).filter(Boolean),
-          createContext: async () => ({ contextSize: 4096, getSequence: () => ({ dispose: () => log.push('sequence disposed') }), dispose: async () => log.push('context disposed') }),
+          createContext: async (options?: object) => (log.push(`context ${JSON.stringify(options ?? {})}`), { contextSize: 4096, getSequence: () => ({ dispose: () => log.push('sequence disposed') }), dispose: async () => log.push('context disposed') }),
           dispose: async () => log.push('model disposed'),
         };
       },

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RalmError } from '../../src/core/errors.js';
@@ -109,8 +109,28 @@ describe('createLlamaCpp against a stand-in of the documented API (no real model
     expect(log).toContain('prompt Again max=2 stop=["\\n"]');
     const streamed = await collectStream(model.stream({ messages }));
     expect(streamed.text).toBe('Hello there');
+    // the chat wrapper is resolved once (it is slow: the Jinja template is compared against every known format)
+    expect(log.filter((line) => line.startsWith('session chatWrapper'))).toEqual(['session chatWrapper=auto', 'session chatWrapper=reused']);
     await model.dispose();
     expect(log.slice(-2)).toEqual(['context disposed', 'model disposed']);
+  });
+
+  it('caps CPU threads at the CPUs available (node-llama-cpp asks for at least 4); an explicit count is passed through', async () => {
+    const contextOptions = async (llama: object, options: { threads?: number; contextSize?: number } = {}) => {
+      const log: string[] = [];
+      const loadModule = async () => {
+        const module = standIn(log);
+        return { ...module, getLlama: async () => ({ ...(await module.getLlama()), ...llama }) };
+      };
+      await createLlamaCpp({ modelPath: file('stand-in.gguf', ggufHeader), loadModule, ...options });
+      return log.find((line) => line.startsWith('context '));
+    };
+    expect(await contextOptions({ gpu: false, maxThreads: 100_000 })).toBe(`context {"threads":${availableParallelism()}}`);
+    expect(await contextOptions({ gpu: false, maxThreads: 1 })).toBe('context {}');
+    expect(await contextOptions({ gpu: 'cuda', maxThreads: 0 })).toBe('context {}');
+    expect(await contextOptions({ gpu: false, maxThreads: 100_000 }, { threads: 3, contextSize: 512 })).toBe('context {"contextSize":512,"threads":3}');
+    const e = await error(createLlamaCpp({ modelPath: file('stand-in.gguf', ggufHeader), threads: 0, loadModule: async () => standIn([]) }));
+    expect(e.code).toBe('INVALID_ARGUMENT');
   });
 
   it('refuses a conversation that does not end with a user message', async () => {

@@ -1,10 +1,12 @@
 /**
  * Local GGUF models through node-llama-cpp (an optional dependency, imported only when a `llama:<file.gguf>`
  * generator is created). Written against node-llama-cpp v3's documented API: `getLlama()`,
- * `llama.loadModel({ modelPath })`, `model.createContext()`, `context.getSequence()`,
- * `new LlamaChatSession({ contextSequence })`, `session.setChatHistory(…)`, `session.prompt(text, { onTextChunk,
- * signal, maxTokens, temperature, customStopTriggers })` and `model.tokenize(text)`.
+ * `llama.loadModel({ modelPath })`, `model.createContext({ contextSize, threads })`, `context.getSequence()`,
+ * `sequence.tokenMeter`, `new LlamaChatSession({ contextSequence })`, `session.setChatHistory(…)`,
+ * `session.promptWithMeta(text, { onTextChunk, signal, maxTokens, temperature, customStopTriggers })` and
+ * `model.tokenize(text)`. Tested against node-llama-cpp 3.22 with a generated GGUF file (test/models/llama-gguf.test.ts).
  */
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { RalmError } from '../../../core/errors.js';
 import type {
@@ -32,6 +34,12 @@ export interface LlamaCppOptions {
   contextSize?: number;
   /** Layers to offload to the GPU (`'auto'` by default in node-llama-cpp). */
   gpuLayers?: number | 'auto';
+  /**
+   * CPU threads that evaluate tokens. Defaults to node-llama-cpp's choice (its math cores, at least 4), capped at the
+   * CPUs this process may use (`os.availableParallelism()`) when running on the CPU: more threads than CPUs make
+   * llama.cpp's spinning thread pool many times slower.
+   */
+  threads?: number;
   /** Imports node-llama-cpp; replaceable for tests. Defaults to `import('node-llama-cpp')`. */
   loadModule?: () => Promise<unknown>;
 }
@@ -52,19 +60,31 @@ export interface LlamaLanguageModel extends LanguageModel {
 
 /** The slice of node-llama-cpp's API this provider uses (structural, so the package stays optional). */
 interface NodeLlamaCpp {
-  getLlama(): Promise<{ loadModel(options: { modelPath: string; gpuLayers?: number | 'auto' }): Promise<LlamaModelHandle> }>;
-  LlamaChatSession: new (options: { contextSequence: unknown }) => LlamaChatSessionHandle;
+  getLlama(): Promise<LlamaHandle>;
+  LlamaChatSession: new (options: { contextSequence: unknown; chatWrapper?: unknown }) => LlamaChatSessionHandle;
+}
+interface LlamaHandle {
+  /** `false` when running on the CPU only. */
+  readonly gpu?: string | false;
+  /** The thread limit of this Llama instance (0: none). */
+  readonly maxThreads?: number;
+  loadModel(options: { modelPath: string; gpuLayers?: number | 'auto' }): Promise<LlamaModelHandle>;
 }
 interface LlamaModelHandle {
   tokenize(text: string): unknown[];
   readonly trainContextSize?: number;
-  createContext(options?: { contextSize?: number }): Promise<LlamaContextHandle>;
+  createContext(options?: { contextSize?: number; threads?: number }): Promise<LlamaContextHandle>;
   dispose?(): Promise<void> | void;
 }
 interface LlamaContextHandle {
   readonly contextSize?: number;
-  getSequence(): { dispose?(): void };
+  getSequence(): LlamaSequenceHandle;
   dispose?(): Promise<void> | void;
+}
+interface LlamaSequenceHandle {
+  /** Tokens evaluated (input) and generated (output) on this sequence. */
+  readonly tokenMeter?: { readonly usedInputTokens: number; readonly usedOutputTokens: number };
+  dispose?(): void;
 }
 type ChatHistoryItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] };
 interface PromptOptions {
@@ -75,6 +95,8 @@ interface PromptOptions {
   customStopTriggers?: string[];
 }
 interface LlamaChatSessionHandle {
+  /** The chat wrapper (prompt format) the session resolved from the model's chat template. */
+  readonly chatWrapper?: unknown;
   setChatHistory(history: ChatHistoryItem[]): void;
   prompt(text: string, options?: PromptOptions): Promise<string>;
   promptWithMeta?(text: string, options?: PromptOptions): Promise<{ responseText: string; stopReason?: string }>;
@@ -98,7 +120,7 @@ export async function importNodeLlamaCpp(load: () => Promise<unknown> = () => im
     const code = (cause as { code?: string }).code;
     const message = cause instanceof Error ? cause.message : String(cause);
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package) ['"]?node-llama-cpp/.test(message)) {
-      throw new RalmError('UNSUPPORTED', 'llama:<file.gguf> generators need the optional package node-llama-cpp, which is not installed: run `npm install node-llama-cpp`', {
+      throw new RalmError('UNSUPPORTED', 'llama:<file.gguf> generators need node-llama-cpp, an optional peer dependency of ralm that is not installed: run `npm install node-llama-cpp`', {
         cause,
       });
     }
@@ -111,7 +133,8 @@ export async function importNodeLlamaCpp(load: () => Promise<unknown> = () => im
  * file is checked (exists, starts with the `GGUF` magic bytes). Requests are served one at a time (one context
  * sequence); each builds a fresh chat session from the request's messages (system → system prompt, earlier turns →
  * chat history, the last user message → the prompt). Token logprobs are not available through `LlamaChatSession`:
- * a request with `logprobs` is answered without them. `usage.inputTokens` is not reported.
+ * a request with `logprobs` is answered without them. `usage` counts the tokens the request evaluated (prompt, chat
+ * template included) and generated, from the context sequence's token meter.
  *
  * @example
  * ```ts
@@ -127,21 +150,32 @@ export async function createLlamaCpp(options: LlamaCppOptions): Promise<LlamaLan
     throw new RalmError('INVALID_ARGUMENT', 'createLlamaCpp needs modelPath, the path of a .gguf file');
   }
   const { modelPath } = options;
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new RalmError('INVALID_ARGUMENT', `threads must be a positive integer, got ${options.threads}`);
+  }
   await assertGgufFile(modelPath);
   const llamaCpp = (await importNodeLlamaCpp(options.loadModule)) as NodeLlamaCpp;
   if (typeof llamaCpp?.getLlama !== 'function' || typeof llamaCpp.LlamaChatSession !== 'function') {
     throw new RalmError('UNSUPPORTED', 'the installed node-llama-cpp does not export getLlama and LlamaChatSession; ralm needs node-llama-cpp 3.x');
   }
-  let model: LlamaModelHandle;
+  let model: LlamaModelHandle | undefined;
   let context: LlamaContextHandle;
   try {
-    const llama = await llamaCpp.getLlama();
+    const llama = await sharedLlama(llamaCpp);
     model = await llama.loadModel({ modelPath, ...(options.gpuLayers !== undefined ? { gpuLayers: options.gpuLayers } : {}) });
-    context = await model.createContext(options.contextSize !== undefined ? { contextSize: options.contextSize } : undefined);
+    const threads = options.threads ?? cpuThreadCap(llama);
+    context = await model.createContext({
+      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    });
   } catch (cause) {
+    await Promise.resolve(model?.dispose?.()).catch(() => {}); // the context failed: free the loaded weights
     throw new RalmError('UNSUPPORTED', `node-llama-cpp could not load ${modelPath}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, file: modelPath });
   }
 
+  // Resolving the chat wrapper renders the model's Jinja chat template against every known format (~1 s): the first
+  // session does it, later sessions reuse its wrapper.
+  let chatWrapper: unknown;
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
     const run = queue.then(work, work);
@@ -154,7 +188,14 @@ export async function createLlamaCpp(options: LlamaCppOptions): Promise<LlamaLan
       if (call.signal?.aborted) throw new RalmError('ABORTED', 'the generation was aborted', { cause: call.signal.reason });
       const { history, prompt } = toChatHistory(request);
       const sequence = context.getSequence();
-      const session = new llamaCpp.LlamaChatSession({ contextSequence: sequence });
+      let session: LlamaChatSessionHandle;
+      try {
+        session = new llamaCpp.LlamaChatSession({ contextSequence: sequence, ...(chatWrapper !== undefined ? { chatWrapper } : {}) });
+      } catch (cause) {
+        sequence.dispose?.();
+        throw new RalmError('PROVIDER', `llama.cpp could not start a chat with ${basename(modelPath)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      }
+      chatWrapper ??= session.chatWrapper;
       try {
         session.setChatHistory(history);
         const promptOptions: PromptOptions = {};
@@ -172,7 +213,9 @@ export async function createLlamaCpp(options: LlamaCppOptions): Promise<LlamaLan
         } else {
           text = await session.prompt(prompt, promptOptions);
         }
-        return { text, finishReason, usage: { outputTokens: model.tokenize(text).length } };
+        const meter = sequence.tokenMeter;
+        const usage = meter ? { inputTokens: meter.usedInputTokens, outputTokens: meter.usedOutputTokens } : { outputTokens: model.tokenize(text).length };
+        return { text, finishReason, usage };
       } catch (cause) {
         if (call.signal?.aborted) throw new RalmError('ABORTED', 'the generation was aborted', { cause });
         throw new RalmError('PROVIDER', `llama.cpp generation with ${basename(modelPath)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -239,6 +282,33 @@ export async function createLlamaCpp(options: LlamaCppOptions): Promise<LlamaLan
   };
   if (contextLength !== undefined) (languageModel as { contextLength?: number }).contextLength = contextLength;
   return languageModel;
+}
+
+/**
+ * One `Llama` (llama.cpp's loaded bindings) per imported node-llama-cpp module, shared by every model: `getLlama()`
+ * takes about a second on each call. A failure is not kept, so a later call tries again.
+ */
+const llamaInstances = new WeakMap<object, Promise<LlamaHandle>>();
+function sharedLlama(llamaCpp: NodeLlamaCpp): Promise<LlamaHandle> {
+  let llama = llamaInstances.get(llamaCpp);
+  if (!llama) {
+    llama = llamaCpp.getLlama();
+    llamaInstances.set(llamaCpp, llama);
+    llama.catch(() => llamaInstances.delete(llamaCpp));
+  }
+  return llama;
+}
+
+/**
+ * node-llama-cpp runs at least 4 CPU threads by default; on a machine with fewer CPUs the extra threads spin against
+ * each other (measured on a busy 2-CPU machine, 12–16 tokens after a 240-token prompt: 28 s with the default 4 threads,
+ * 1.7–3.7 s with 2, under 0.1 s with 1). Returns the number of CPUs this process may use when that is lower than the
+ * limit, else undefined (node-llama-cpp decides).
+ */
+function cpuThreadCap(llama: LlamaHandle): number | undefined {
+  if (llama.gpu !== false || typeof llama.maxThreads !== 'number' || llama.maxThreads === 0) return undefined;
+  const cpus = availableParallelism();
+  return llama.maxThreads > cpus ? cpus : undefined;
 }
 
 /** Splits messages into node-llama-cpp chat history and the final user prompt. */
