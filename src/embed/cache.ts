@@ -96,7 +96,7 @@ export function createCachedEmbedder(model: EmbeddingModel, store: EmbeddingCach
     if (texts.length === 0) return [];
     // a model without a configured dimension learns it on its first call: keys need it, so fill the cache after
     const keys = model.dimensions > 0 ? texts.map((t) => embeddingCacheKey(model, options.kind, t)) : undefined;
-    const found = keys ? store.get(keys) : new Array<Float32Array | undefined>(texts.length);
+    const found = keys ? store.get(keys) : new Array<Float32Array | undefined>(texts.length).fill(undefined); // no holes: forEach visits all
     const missing = new Map<string, number[]>(); // text → positions
     found.forEach((v, i) => {
       if (v === undefined || v.length !== model.dimensions) {

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EMBEDDING_CACHE_FILE, EmbeddingCacheDatabase } from '../../src/store/index.js';
 import { createCachedEmbedder, createMemoryEmbeddingCacheStore, embeddingCacheKey } from '../../src/embed/cache.js';
 import type { EmbeddingModel } from '../../src/models/index.js';
 
@@ -56,5 +60,56 @@ describe('createCachedEmbedder', () => {
     store.get(['a']);
     store.put([['c', new Float32Array([3])]]);
     expect(store.get(['a', 'b', 'c']).map((v) => v?.[0])).toEqual([1, undefined, 3]);
+  });
+});
+
+describe('createCachedEmbedder over the persistent store (embeddings.sqlite)', () => {
+  it('embeds the first batch of a model whose dimension is not known yet, and caches it', async () => {
+    let dimensions = 0;
+    const calls: string[][] = [];
+    const model: EmbeddingModel = {
+      specificationVersion: 'v1',
+      provider: 'fake',
+      modelId: 'late-dimension',
+      get dimensions() {
+        return dimensions;
+      },
+      embed: async (texts) => {
+        calls.push([...texts]);
+        dimensions = 3;
+        return texts.map((t) => new Float32Array([t.length, 1, 0]));
+      },
+    };
+    const store = createMemoryEmbeddingCacheStore();
+    const cached = createCachedEmbedder(model, store);
+    const first = await cached.embed(['a', 'bb', 'a'], { kind: 'passage' });
+    expect(first.map((v) => v[0])).toEqual([1, 2, 1]);
+    expect(calls).toEqual([['a', 'bb']]);
+    expect(store.size).toBe(2);
+    await cached.embed(['bb'], { kind: 'passage' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps vectors across reopening, commits every put at once, and prunes', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ralm-embedding-cache-'));
+    try {
+      const { model, calls } = countingModel();
+      let database = EmbeddingCacheDatabase.open(folder);
+      await createCachedEmbedder(model, database).embed(['alpha', 'beta'], { kind: 'passage' });
+      database.close();
+      database = EmbeddingCacheDatabase.open(folder);
+      const again = await createCachedEmbedder(model, database).embed(['beta', 'alpha', 'gamma'], { kind: 'passage' });
+      expect(calls).toEqual([['alpha', 'beta'], ['gamma']]);
+      expect(again.map((v) => Array.from(v))).toEqual([[4, 2], [5, 2], [5, 2]]);
+      expect(database.count()).toBe(3);
+      const keep = embeddingCacheKey(model, 'passage', 'gamma');
+      expect(database.prune((key) => key === keep)).toBe(2);
+      expect(database.get([keep, embeddingCacheKey(model, 'passage', 'alpha')]).map((v) => v && Array.from(v))).toEqual([[5, 2], undefined]);
+      database.close();
+      writeFileSync(join(folder, EMBEDDING_CACHE_FILE), 'not a database');
+      expect(() => EmbeddingCacheDatabase.open(folder)).toThrow(/delete the file \(it is only a cache\)/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

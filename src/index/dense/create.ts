@@ -5,7 +5,7 @@ import type { VectorMetric } from './distance.js';
 import { EXACT_VECTORS_FORMAT, ExactVectorIndex } from './exact.js';
 import { readWholeFile } from './files.js';
 import { HNSW_FORMAT, HnswVectorIndex, type HnswVectorIndexOptions } from './hnsw.js';
-import type { VectorIndex } from './types.js';
+import type { VectorCheckpointAttributes, VectorIndex } from './types.js';
 
 /**
  * Options of {@link createVectorIndex}.
@@ -66,7 +66,7 @@ export async function createVectorIndex(options: CreateVectorIndexOptions): Prom
  * const { index, seq } = await loadVectorIndex('dense.index');
  * ```
  */
-export async function loadVectorIndex(path: string): Promise<{ index: VectorIndex; seq: number }> {
+export async function loadVectorIndex(path: string): Promise<{ index: VectorIndex; seq: number; attributes: VectorCheckpointAttributes }> {
   const bytes = await readWholeFile(path);
   const { format } = readEnvelopeHeader(bytes, path);
   if (format === EXACT_VECTORS_FORMAT) return ExactVectorIndex.decode(bytes, { source: path });

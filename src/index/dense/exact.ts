@@ -8,7 +8,7 @@ import { RalmError } from '../../core/errors.js';
 import { assertMetric, dotProduct, squaredL2Distance, vectorNorm, type VectorMetric } from './distance.js';
 import { readWholeFile, writeFileAtomic } from './files.js';
 import { TopK } from './heap.js';
-import type { VectorCheckpointOptions, VectorHit, VectorIndex, VectorSearchOptions } from './types.js';
+import type { VectorCheckpointAttributes, VectorCheckpointOptions, VectorHit, VectorIndex, VectorSearchOptions } from './types.js';
 import {
   asFloat32,
   asFloat64,
@@ -201,7 +201,7 @@ export class ExactVectorIndex implements VectorIndex {
    */
   encodeSync(options: VectorCheckpointOptions): Uint8Array {
     checkSeq(options.seq);
-    const payload = writeSections({ metric: this.metric, dimensions: this.dimensions, count: this.count, seq: options.seq }, [
+    const payload = writeSections({ metric: this.metric, dimensions: this.dimensions, count: this.count, seq: options.seq, ...(options.attributes ? { attributes: options.attributes } : {}) }, [
       float64Bytes(this.keys.subarray(0, this.count)),
       float32Bytes(this.vectors.subarray(0, this.count * this.dimensions)),
     ]);
@@ -226,17 +226,17 @@ export class ExactVectorIndex implements VectorIndex {
    * const { index, seq } = ExactVectorIndex.decode(bytes, { source: 'dense.vectors' });
    * ```
    */
-  static decode(bytes: Uint8Array, options: { source?: string } = {}): { index: ExactVectorIndex; seq: number } {
+  static decode(bytes: Uint8Array, options: { source?: string } = {}): { index: ExactVectorIndex; seq: number; attributes: VectorCheckpointAttributes } {
     const source = options.source ?? 'exact vector index';
     const { payload } = decodeEnvelope(bytes, { format: EXACT_VECTORS_FORMAT, versions: [EXACT_VECTORS_FORMAT_VERSION], source });
     const { header, sections } = readSections(payload, source);
-    const { metric, dimensions, count, seq } = header as { metric: VectorMetric; dimensions: number; count: number; seq: number };
+    const { metric, dimensions, count, seq, attributes } = header as { metric: VectorMetric; dimensions: number; count: number; seq: number; attributes?: VectorCheckpointAttributes };
     if (sections.length !== 2 || sections[0]!.length !== count * 8 || sections[1]!.length !== count * dimensions * 4) {
       throw new RalmError('FORMAT', `${source}: section sizes do not match ${count} vectors of ${dimensions} dimensions`, { file: source });
     }
     const index = new ExactVectorIndex({ metric, dimensions, capacity: Math.max(1, count) });
     index.add(asFloat64(sections[0]!), asFloat32(sections[1]!));
-    return { index, seq };
+    return { index, seq, attributes: attributes ?? {} };
   }
 
   /**
@@ -247,7 +247,7 @@ export class ExactVectorIndex implements VectorIndex {
    * const { index, seq } = await ExactVectorIndex.load('dense.vectors');
    * ```
    */
-  static async load(path: string): Promise<{ index: ExactVectorIndex; seq: number }> {
+  static async load(path: string): Promise<{ index: ExactVectorIndex; seq: number; attributes: VectorCheckpointAttributes }> {
     return ExactVectorIndex.decode(await readWholeFile(path), { source: path });
   }
 }

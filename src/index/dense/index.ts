@@ -12,7 +12,17 @@
  * ```
  */
 export { dotProduct, squaredL2Distance, vectorNorm, normalizeVector, assertMetric, VECTOR_METRICS, type VectorMetric } from './distance.js';
-export type { VectorIndex, VectorHit, VectorSearchOptions, VectorCheckpointOptions } from './types.js';
+export type { VectorIndex, VectorHit, VectorSearchOptions, VectorCheckpointOptions, VectorCheckpointAttributes } from './types.js';
 export { ExactVectorIndex, EXACT_VECTORS_FORMAT, EXACT_VECTORS_FORMAT_VERSION, type ExactVectorIndexOptions } from './exact.js';
 export { HnswVectorIndex, HNSW_FORMAT, HNSW_FORMAT_VERSION, DEFAULT_HNSW_OPTIONS, type HnswVectorIndexOptions, type HnswScalarKind } from './hnsw.js';
 export { createVectorIndex, loadVectorIndex, DEFAULT_EXACT_BELOW, type CreateVectorIndexOptions } from './create.js';
+export { LayeredVectorIndex } from './layered.js';
+export {
+  writeHnswCheckpoint,
+  readHnswCheckpoint,
+  inspectHnswCheckpoint,
+  removeUnreferencedGraphs,
+  referencedGraph,
+  HNSW_CHECKPOINT_FORMAT,
+  HNSW_CHECKPOINT_FORMAT_VERSION,
+} from './checkpoint.js';

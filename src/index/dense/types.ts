@@ -41,7 +41,22 @@ export interface VectorSearchOptions {
 export interface VectorCheckpointOptions {
   /** The collection's change sequence number the index covers (the checkpoint); returned by `load`. */
   seq: number;
+  /**
+   * Plain values recorded in the file's header and returned by `load`/`decode` (a collection records which embedder
+   * and which collection the vectors belong to, so a mismatched file is never used).
+   */
+  attributes?: VectorCheckpointAttributes;
 }
+
+/**
+ * Plain values a checkpoint records beside its vectors.
+ *
+ * @example
+ * ```ts
+ * const attributes: VectorCheckpointAttributes = { embedder: 'openai:text-embedding-3-small', collection: 'f3a1…' };
+ * ```
+ */
+export type VectorCheckpointAttributes = Record<string, string | number | boolean>;
 
 /**
  * A vector index: keys (non-negative safe integers) with fixed-length float vectors, searched for the top `k` by
@@ -68,6 +83,8 @@ export interface VectorIndex {
   remove(key: number): boolean;
   /** Whether the key is held. */
   has(key: number): boolean;
+  /** Every key held. */
+  allKeys(): number[];
   /** The top `k` hits, best first (score descending, ties by ascending key). */
   search(vector: ArrayLike<number>, options: VectorSearchOptions): VectorHit[];
   /** The index as bytes in its versioned envelope (`ralm.dense.vectors` or `ralm.dense.hnsw`), recording `seq`. */

@@ -64,8 +64,11 @@ export function writeSections(header: unknown, sections: Uint8Array[]): Uint8Arr
   return out;
 }
 
-/** Reads what {@link writeSections} wrote; section bytes are copies (aligned, independent of the input buffer). */
-export function readSections(payload: Uint8Array, source: string): { header: Record<string, unknown>; sections: Uint8Array[] } {
+/**
+ * Reads what {@link writeSections} wrote; section bytes are copies (aligned, independent of the input buffer), or with
+ * `views` the sections at those indexes are views into `payload` (no copy; for large bytes that are only passed on).
+ */
+export function readSections(payload: Uint8Array, source: string, views: ReadonlySet<number> = new Set()): { header: Record<string, unknown>; sections: Uint8Array[] } {
   const fail = (why: string): never => {
     throw new RalmError('FORMAT', `${source}: malformed payload (${why})`, { file: source });
   };
@@ -86,7 +89,7 @@ export function readSections(payload: Uint8Array, source: string): { header: Rec
     if (p + 8 > payload.length) fail('truncated section');
     const length = view.getUint32(p, true) + view.getUint32(p + 4, true) * 2 ** 32;
     if (p + 8 + length > payload.length) fail('section runs past the end');
-    sections.push(payload.slice(p + 8, p + 8 + length));
+    sections.push(views.has(sections.length) ? payload.subarray(p + 8, p + 8 + length) : payload.slice(p + 8, p + 8 + length));
     p = align(p + 8 + length);
   }
   return { header, sections };
