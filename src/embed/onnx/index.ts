@@ -9,6 +9,6 @@
  */
 export { createOnnxEmbedder, onnxEmbedderDefaults, type OnnxEmbedder, type OnnxEmbedderOptions } from './embedder.js';
 export { createOnnxReranker, type OnnxReranker, type OnnxRerankerOptions } from './reranker.js';
-export { poolHiddenStates } from './runtime.js';
+export { poolHiddenStates, onnxSessionOptions } from './runtime.js';
 export { defaultPooling, poolingFromSentenceTransformers, type PoolingConfig } from './config.js';
 export { type WorkerIsolation } from './pool.js';

@@ -67,6 +67,22 @@ interface TensorLike {
 }
 
 /**
+ * Which tokens the attention mask keeps (1) or masks (0). An int64 mask (what the tokenizer returns) is read through
+ * an Int32Array view of its buffer — an element is non-zero iff either 32-bit half is, whatever the byte order — so
+ * no BigInt is created per token (`Number(mask[i])` per token made pooling about a third slower).
+ */
+function maskFlags(mask: ArrayLike<number | bigint>, length: number): Uint8Array {
+  const flags = new Uint8Array(length);
+  if ((mask instanceof BigInt64Array || mask instanceof BigUint64Array) && mask.length >= length) {
+    const words = new Int32Array(mask.buffer, mask.byteOffset, length * 2);
+    for (let i = 0; i < length; i++) flags[i] = words[2 * i] !== 0 || words[2 * i + 1] !== 0 ? 1 : 0;
+  } else {
+    for (let i = 0; i < length; i++) flags[i] = Number(mask[i]) !== 0 ? 1 : 0;
+  }
+  return flags;
+}
+
+/**
  * Masked mean or [CLS] pooling of a `[batch, sequence, hidden]` tensor, then optional L2 normalisation; sums in
  * double precision. Exported for tests and benchmarks (the same arithmetic as the embedder).
  *
@@ -85,15 +101,16 @@ export function poolHiddenStates(
   const [batch, sequence, size] = dims as [number, number, number];
   const out = new Float32Array(batch * size);
   const sum = new Float64Array(size);
+  const kept = pooling === 'mean' ? maskFlags(mask, batch * sequence) : undefined;
   for (let b = 0; b < batch; b++) {
     sum.fill(0);
-    if (pooling === 'cls') {
+    if (kept === undefined) {
       const base = b * sequence * size;
       for (let j = 0; j < size; j++) sum[j] = hidden[base + j]!;
     } else {
       let count = 0;
       for (let t = 0; t < sequence; t++) {
-        if (Number(mask[b * sequence + t]) === 0) continue;
+        if (kept[b * sequence + t] === 0) continue;
         count++;
         const base = (b * sequence + t) * size;
         for (let j = 0; j < size; j++) sum[j] += hidden[base + j]!;
@@ -110,6 +127,30 @@ export function poolHiddenStates(
     for (let j = 0; j < size; j++) out[b * size + j] = sum[j]! * scale;
   }
   return { data: out, dimensions: size };
+}
+
+/**
+ * The onnxruntime session options ralm uses: `threads` intra-op threads when given, one inter-op thread, and no
+ * spin-waiting (`session.intra_op.allow_spinning = 0`). By default onnxruntime's pool threads spin after every
+ * parallel section; a worker alternates tokenization (JavaScript, on its main thread) with inference, so the spinning
+ * thread takes a core from the tokenizer: on 2 cores a tokenize-then-run loop over a tiny model took 1.7–2× as long
+ * with spinning, and `session.run` alone was slower too (bench/results/embed.md).
+ *
+ * @example
+ * ```ts
+ * await ort.InferenceSession.create('model.onnx', onnxSessionOptions(2));
+ * ```
+ */
+export function onnxSessionOptions(threads?: number): {
+  intraOpNumThreads?: number;
+  interOpNumThreads: number;
+  extra: { session: { intra_op: { allow_spinning: '0' }; inter_op: { allow_spinning: '0' } } };
+} {
+  return {
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
 }
 
 function providerError(spec: RuntimeSpec, what: string, cause: unknown): RalmError {
@@ -134,7 +175,7 @@ export async function loadRuntime(spec: RuntimeSpec): Promise<Runtime> {
     local_files_only: spec.local,
     dtype: spec.dtype,
     device: 'cpu' as const,
-    ...(spec.threads !== undefined ? { session_options: { intraOpNumThreads: spec.threads, interOpNumThreads: 1 } } : {}),
+    session_options: onnxSessionOptions(spec.threads),
   };
   let tokenizer: Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>;
   let model: Awaited<ReturnType<Transformers['AutoModel']['from_pretrained']>>;
