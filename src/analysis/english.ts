@@ -2,8 +2,8 @@
  * The `english` analyzer: Anserini's DefaultEnglishAnalyzer, i.e. Lucene StandardTokenizer →
  * EnglishPossessiveFilter → LowerCaseFilter → StopFilter (Lucene's English stop set) → PorterStemFilter.
  */
-import type { Analyzer } from './types.js';
-import { standardTokenize } from './standard-tokenizer.js';
+import type { TermIdAnalyzer, TermVocabulary } from './types.js';
+import { TokenRanges, standardTokenRanges, standardTokenize } from './standard-tokenizer.js';
 import { porterStem } from './porter-stemmer.js';
 import { lowerCase, removePossessive } from './text-filters.js';
 
@@ -29,10 +29,130 @@ export interface EnglishAnalyzerOptions {
   cacheSize?: number;
 }
 
+const EMPTY_ID = -1;
+
+/** Fields of a memo slot (`RECORD` int32 values): the token's hash, where its key starts in the pool (0: empty slot), … */
+const HASH = 0;
+const KEY = 1;
+/** …the vocabulary generation its `ID` belongs to, and the term's id in that vocabulary (-1 for a stop word). */
+const STAMP = 2;
+const ID = 3;
+const RECORD = 4;
+/** A key in the pool: length (two units), entry number (two units), then the token's UTF-16 units. */
+const KEY_HEADER = 4;
+
+/**
+ * The memo of an analyzer: raw token → term (null for a stop word), an open-addressing hash table looked up by the
+ * token's characters in the text, so a token seen before costs no string. A slot holds what a lookup needs in one
+ * place (hash, key position, memoized term id), the keys' characters sit in one pool: a hit touches two places in
+ * memory, not five or six as a `Map` of strings does. Each slot also remembers its term's id in the last
+ * {@link TermVocabulary} asked for (valid while its stamp equals the analyzer's generation).
+ */
+class TokenMemo {
+  table: Int32Array;
+  private mask: number;
+  private pool: Uint16Array = new Uint16Array(1 << 14);
+  private poolLength = 1; // offset 0 marks an empty slot
+  /** Term (null for a stop word) by entry number (order of insertion). */
+  readonly terms: Array<string | null> = [];
+  size = 0;
+
+  constructor() {
+    this.table = new Int32Array(2048 * RECORD);
+    this.mask = 2047;
+  }
+
+  /** The slot (offset into `table`) holding `text[start, end)`, whose hash is `hash`, or -1. */
+  find(text: string, start: number, end: number, hash: number): number {
+    const table = this.table;
+    const pool = this.pool;
+    const mask = this.mask;
+    const length = end - start;
+    let slot = hash & mask;
+    for (;;) {
+      const at = slot * RECORD;
+      const key = table[at + KEY];
+      if (key === 0) return -1;
+      if (table[at + HASH] === hash && pool[key] + pool[key + 1] * 0x10000 === length) {
+        const chars = key + KEY_HEADER;
+        let index = 0;
+        while (index < length && pool[chars + index] === text.charCodeAt(start + index)) index++;
+        if (index === length) return at;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** The term of the slot at `at`. */
+  termAt(at: number): string | null {
+    const key = this.table[at + KEY];
+    return this.terms[this.pool[key + 2] + this.pool[key + 3] * 0x10000];
+  }
+
+  /** Adds `text[start, end)` (not present; hash `hash`) with its term; returns its slot. */
+  insert(text: string, start: number, end: number, hash: number, term: string | null): number {
+    const length = end - start;
+    const entry = this.size++;
+    this.terms.push(term);
+    if (this.poolLength + KEY_HEADER + length > this.pool.length) {
+      const pool = new Uint16Array(Math.max(this.pool.length * 2, this.poolLength + KEY_HEADER + length));
+      pool.set(this.pool.subarray(0, this.poolLength));
+      this.pool = pool;
+    }
+    const key = this.poolLength;
+    const pool = this.pool;
+    pool[key] = length & 0xffff;
+    pool[key + 1] = length >>> 16;
+    pool[key + 2] = entry & 0xffff;
+    pool[key + 3] = entry >>> 16;
+    for (let index = 0; index < length; index++) pool[key + KEY_HEADER + index] = text.charCodeAt(start + index);
+    this.poolLength = key + KEY_HEADER + length;
+    if (this.size * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    return this.place(hash, key, 0, EMPTY_ID);
+  }
+
+  clear(): void {
+    this.table = new Int32Array(2048 * RECORD);
+    this.mask = 2047;
+    this.poolLength = 1;
+    this.terms.length = 0;
+    this.size = 0;
+  }
+
+  private place(hash: number, key: number, stamp: number, id: number): number {
+    const table = this.table;
+    let slot = hash & this.mask;
+    while (table[slot * RECORD + KEY] !== 0) slot = (slot + 1) & this.mask;
+    const at = slot * RECORD;
+    table[at + HASH] = hash;
+    table[at + KEY] = key;
+    table[at + STAMP] = stamp;
+    table[at + ID] = id;
+    return at;
+  }
+
+  private rehash(capacity: number): void {
+    const old = this.table;
+    this.table = new Int32Array(capacity * RECORD);
+    this.mask = capacity - 1;
+    for (let at = 0; at < old.length; at += RECORD) {
+      if (old[at + KEY] !== 0) this.place(old[at + HASH], old[at + KEY], old[at + STAMP], old[at + ID]);
+    }
+  }
+}
+
+/** FNV-1a over the UTF-16 units of `text[start, end)`. */
+function hashRange(text: string, start: number, end: number): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let index = start; index < end; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return hash;
+}
+
 /**
  * English analysis equivalent to Anserini's DefaultEnglishAnalyzer (Lucene StandardTokenizer,
  * possessive removal, lower-case, 33 stop words, Porter stemmer). Terms of each distinct raw token are
- * memoized in a bounded Map, so repeated words cost one lookup.
+ * memoized in a bounded hash table looked up by the token's characters, so a repeated word costs one
+ * lookup and creates no string.
  *
  * @example
  * ```ts
@@ -40,16 +160,22 @@ export interface EnglishAnalyzerOptions {
  * // ['research', 'cat', 'run', 'studi']
  * ```
  */
-export class EnglishAnalyzer implements Analyzer {
+export class EnglishAnalyzer implements TermIdAnalyzer {
   readonly name: string = 'english';
-  private readonly tokenize: (text: string) => string[];
+  /** A custom tokenizer; undefined: `standardTokenRanges` (the tokens of `standardTokenize`, without a string per token). */
+  private readonly tokenize: ((text: string) => string[]) | undefined;
   private readonly cacheSize: number;
-  /** Raw token → term, or null when the token is a stop word. */
-  private cache = new Map<string, string | null>();
+  private readonly memo = new TokenMemo();
+  private readonly ranges = new TokenRanges();
+  /** Ids handed out by `analyzeToIds` (its result is a view of this buffer). */
+  private idBuffer: Int32Array = new Int32Array(1024);
+  private vocabulary: TermVocabulary | null = null;
+  /** Incremented whenever `analyzeToIds` is given another vocabulary: memoized ids of older ones are stale. */
+  private generation = 0;
 
   constructor(options: EnglishAnalyzerOptions = {}) {
-    this.tokenize = options.tokenize ?? standardTokenize;
-    this.cacheSize = options.cacheSize ?? 200_000;
+    this.tokenize = options.tokenize === standardTokenize ? undefined : options.tokenize;
+    this.cacheSize = Math.max(1, options.cacheSize ?? 200_000);
   }
 
   /** Terms of one raw token (null for a stop word), without the cache. */
@@ -60,20 +186,110 @@ export class EnglishAnalyzer implements Analyzer {
   }
 
   analyze(text: string): string[] {
-    const tokens = this.tokenize(text);
-    const cache = this.cache;
-    let count = 0;
-    for (let index = 0; index < tokens.length; index++) {
-      const token = tokens[index];
-      let term = cache.get(token);
-      if (term === undefined) {
-        term = EnglishAnalyzer.termOf(token);
-        if (cache.size >= this.cacheSize) cache.clear();
-        cache.set(token, term);
+    const memo = this.memo;
+    const out: string[] = [];
+    if (this.tokenize !== undefined) {
+      for (const token of this.tokenize(text)) {
+        const term = memo.termAt(this.slotOf(token, 0, token.length));
+        if (term !== null) out.push(term);
       }
-      if (term !== null) tokens[count++] = term;
+      return out;
     }
-    tokens.length = count;
-    return tokens;
+    const ranges = this.ranges;
+    ranges.count = 0;
+    standardTokenRanges(text, ranges);
+    const { starts, ends, count } = ranges;
+    for (let index = 0; index < count; index++) {
+      const term = memo.termAt(this.slotOf(text, starts[index], ends[index]));
+      if (term !== null) out.push(term);
+    }
+    return out;
+  }
+
+  /**
+   * {@link analyze} of a text whose `standardTokenize` tokens are given (see `Analyzer.analyzeTokens`); the tokens
+   * are not modified. An analyzer with another tokenizer analyzes the text.
+   *
+   * @example
+   * ```ts
+   * const text = 'The cats are running';
+   * new EnglishAnalyzer().analyzeTokens(text, standardTokenize(text)); // ['cat', 'run']
+   * ```
+   */
+  analyzeTokens(text: string, tokens: readonly string[]): string[] {
+    if (this.tokenize !== undefined) return this.analyze(text);
+    const memo = this.memo;
+    const out: string[] = [];
+    for (const token of tokens) {
+      const term = memo.termAt(this.slotOf(token, 0, token.length));
+      if (term !== null) out.push(term);
+    }
+    return out;
+  }
+
+  /**
+   * The terms of `text` as ids in `vocabulary` (the indexing fast path; see {@link TermIdAnalyzer}).
+   *
+   * @example
+   * ```ts
+   * const writer = new SegmentWriter();
+   * writer.addIds(1, englishAnalyzer.analyzeToIds('Running cats', writer));
+   * ```
+   */
+  analyzeToIds(text: string, vocabulary: TermVocabulary): Int32Array {
+    if (vocabulary !== this.vocabulary) {
+      this.vocabulary = vocabulary;
+      this.generation++;
+    }
+    if (this.tokenize !== undefined) {
+      const tokens = this.tokenize(text);
+      this.reserveIds(tokens.length);
+      let length = 0;
+      for (const token of tokens) {
+        const id = this.idAt(this.slotOf(token, 0, token.length), vocabulary);
+        if (id !== EMPTY_ID) this.idBuffer[length++] = id;
+      }
+      return this.idBuffer.subarray(0, length);
+    }
+    const ranges = this.ranges;
+    ranges.count = 0;
+    standardTokenRanges(text, ranges);
+    const { starts, ends, count } = ranges;
+    this.reserveIds(count);
+    const ids = this.idBuffer;
+    const generation = this.generation;
+    let length = 0;
+    for (let index = 0; index < count; index++) {
+      const at = this.slotOf(text, starts[index], ends[index]);
+      const table = this.memo.table;
+      const id = table[at + STAMP] === generation ? table[at + ID] : this.idAt(at, vocabulary);
+      if (id !== EMPTY_ID) ids[length++] = id;
+    }
+    return ids.subarray(0, length);
+  }
+
+  private reserveIds(count: number): void {
+    if (this.idBuffer.length < count) this.idBuffer = new Int32Array(Math.max(count, this.idBuffer.length * 2));
+  }
+
+  /** The id in `vocabulary` (the current one) of the term of the memo slot at `at`, memoized there; -1 for a stop word. */
+  private idAt(at: number, vocabulary: TermVocabulary): number {
+    const table = this.memo.table;
+    if (table[at + STAMP] === this.generation) return table[at + ID];
+    const term = this.memo.termAt(at);
+    const id = term === null ? EMPTY_ID : vocabulary.idOf(term);
+    table[at + ID] = id;
+    table[at + STAMP] = this.generation;
+    return id;
+  }
+
+  /** The memo slot of the token `text[start, end)`, computing its term when it is new. */
+  private slotOf(text: string, start: number, end: number): number {
+    const hash = hashRange(text, start, end);
+    const memo = this.memo;
+    const at = memo.find(text, start, end, hash);
+    if (at >= 0) return at;
+    if (memo.size >= this.cacheSize) memo.clear();
+    return memo.insert(text, start, end, hash, EnglishAnalyzer.termOf(text.slice(start, end)));
   }
 }

@@ -54,6 +54,12 @@ export const autoAnalyzer: Analyzer = {
       ? cjkAnalyzer.analyze(text)
       : englishAnalyzer.analyze(text);
   },
+  analyzeTokens(text: string, tokens: readonly string[]): string[] {
+    const language = detectLanguage(text);
+    return language === 'zh' || language === 'ja' || language === 'ko'
+      ? cjkAnalyzer.analyze(text)
+      : (englishAnalyzer as EnglishAnalyzer).analyzeTokens(text, tokens);
+  },
 };
 
 const analyzers: ReadonlyMap<string, Analyzer> = new Map(

@@ -71,18 +71,44 @@ function isCutWhitespace(code: number): boolean {
   return code === 0x20 || (code >= 0x09 && code <= 0x0d);
 }
 
-function pushToken(text: string, start: number, end: number, out: string[]): void {
-  if (end - start <= MAX_TOKEN_LENGTH) {
-    out.push(text.slice(start, end));
-    return;
-  }
-  for (let piece = start; piece < end; piece += MAX_TOKEN_LENGTH) {
-    out.push(text.slice(piece, Math.min(piece + MAX_TOKEN_LENGTH, end)));
+/**
+ * Token boundaries found in one text, in reusable buffers: token `i` is `text.slice(starts[i], ends[i])`.
+ * Analyzers that look tokens up by their characters (without slicing each one) read these directly.
+ *
+ * @example
+ * ```ts
+ * const ranges = new TokenRanges();
+ * standardTokenRanges('U.S.A. e-mail', ranges); // ranges.count === 3; starts [0, 7, 9], ends [5, 8, 13]
+ * ```
+ */
+export class TokenRanges {
+  starts = new Int32Array(256);
+  ends = new Int32Array(256);
+  count = 0;
+
+  /** Appends `text[start, end)`, cut every {@link MAX_TOKEN_LENGTH} UTF-16 units like StandardTokenizer. */
+  push(start: number, end: number): void {
+    if (end - start > MAX_TOKEN_LENGTH) {
+      for (let piece = start; piece < end; piece += MAX_TOKEN_LENGTH) this.push(piece, Math.min(piece + MAX_TOKEN_LENGTH, end));
+      return;
+    }
+    const count = this.count;
+    if (count === this.starts.length) {
+      const starts = new Int32Array(count * 2);
+      const ends = new Int32Array(count * 2);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      this.starts = starts;
+      this.ends = ends;
+    }
+    this.starts[count] = start;
+    this.ends[count] = end;
+    this.count = count + 1;
   }
 }
 
 /** Scans text[start, end), all of whose characters are scanner-classed (< U+0100, not U+00AD). */
-function scanLatin(text: string, start: number, end: number, out: string[]): void {
+function scanLatin(text: string, start: number, end: number, out: TokenRanges): void {
   let index = start;
   while (index < end) {
     let characterClass = latinClasses[text.charCodeAt(index)];
@@ -120,7 +146,7 @@ function scanLatin(text: string, start: number, end: number, out: string[]): voi
       }
       break;
     }
-    if (hasCore) pushToken(text, tokenStart, index, out);
+    if (hasCore) out.push(tokenStart, index);
   }
 }
 
@@ -236,7 +262,7 @@ function collectSegment(segment: string, offset: number, isWordLike: boolean, co
   }
 }
 
-function segmentInto(text: string, start: number, end: number, out: string[]): void {
+function segmentInto(text: string, start: number, end: number, out: TokenRanges): void {
   const part = start === 0 && end === text.length ? text : text.slice(start, end);
   const collector = new RangeCollector();
   for (const segment of wordSegmenter.segment(part)) {
@@ -249,7 +275,17 @@ function segmentInto(text: string, start: number, end: number, out: string[]): v
     }
   }
   const { starts, ends } = collector;
-  for (let index = 0; index < starts.length; index++) pushToken(part, starts[index], ends[index], out);
+  for (let index = 0; index < starts.length; index++) out.push(start + starts[index], start + ends[index]);
+}
+
+/** Reused by the string-returning tokenizers (single-threaded: each call empties it first). */
+const sharedRanges = new TokenRanges();
+
+function slices(text: string, ranges: TokenRanges): string[] {
+  const { starts, ends, count } = ranges;
+  const out: string[] = new Array(count);
+  for (let index = 0; index < count; index++) out[index] = text.slice(starts[index], ends[index]);
+  return out;
 }
 
 /**
@@ -262,9 +298,9 @@ function segmentInto(text: string, start: number, end: number, out: string[]): v
  * ```
  */
 export function segmenterTokenize(text: string): string[] {
-  const out: string[] = [];
-  if (text.length > 0) segmentInto(text, 0, text.length, out);
-  return out;
+  sharedRanges.count = 0;
+  if (text.length > 0) segmentInto(text, 0, text.length, sharedRanges);
+  return slices(text, sharedRanges);
 }
 
 /**
@@ -280,7 +316,23 @@ export function segmenterTokenize(text: string): string[] {
  * ```
  */
 export function standardTokenize(text: string): string[] {
-  const out: string[] = [];
+  sharedRanges.count = 0;
+  standardTokenRanges(text, sharedRanges);
+  return slices(text, sharedRanges);
+}
+
+/**
+ * The tokens of {@link standardTokenize} as ranges of `text`, appended to `out` (which is not emptied
+ * first): no string is created for a token of Latin-1 text.
+ *
+ * @example
+ * ```ts
+ * const ranges = new TokenRanges();
+ * standardTokenRanges('The U.S.A.', ranges);
+ * 'The U.S.A.'.slice(ranges.starts[1], ranges.ends[1]); // 'U.S.A'
+ * ```
+ */
+export function standardTokenRanges(text: string, out: TokenRanges): void {
   const length = text.length;
   let chunkStart = 0;
   let index = 0;
@@ -302,5 +354,4 @@ export function standardTokenize(text: string): string[] {
     index = islandEnd;
   }
   if (chunkStart < length) scanLatin(text, chunkStart, length, out);
-  return out;
 }

@@ -15,8 +15,7 @@ export const BLOCK_SIZE = 128;
 
 /** Bit width used to store values up to `max` (0..24, else 32). */
 export function widthFor(max: number): number {
-  let width = 0;
-  while (width < 32 && max >= 2 ** width) width++;
+  const width = 32 - Math.clz32(max); // bits of max (0 for 0)
   return width > 24 ? 32 : width;
 }
 

@@ -262,10 +262,12 @@ function compareCodePoints(a: string, b: string): number {
 export function sortTerms(terms: string[]): string[] {
   terms.sort(); // UTF-16 order: equals code point order unless a term holds a surrogate or U+E000..U+FFFF
   for (const term of terms) {
-    if (/[\ud800-\uffff]/.test(term)) return terms.sort(compareCodePoints);
+    if (SURROGATE_OR_HIGH.test(term)) return terms.sort(compareCodePoints);
   }
   return terms;
 }
+
+const SURROGATE_OR_HIGH = /[\ud800-\uffff]/;
 
 /** Growable byte buffer (internal). */
 class ByteBuffer {
@@ -303,23 +305,28 @@ export function buildSegment(source: SegmentSource): Segment {
   for (let i = 1; i < documentCount; i++) {
     if (docKeys[i]! <= docKeys[i - 1]!) throw new RalmError('INVALID_ARGUMENT', `segment doc keys must be strictly ascending, found ${docKeys[i - 1]} then ${docKeys[i]}`);
   }
-  // term dictionary
-  const encodedTerms: Uint8Array[] = new Array(termCount);
-  let termBytesLength = 0;
-  for (let i = 0; i < termCount; i++) {
-    const bytes = encoder.encode(terms[order[i]!]!);
-    encodedTerms[i] = bytes;
-    termBytesLength += bytes.length;
-  }
-  const termBytes = new Uint8Array(termBytesLength);
+  // term dictionary (UTF-8; ASCII terms, nearly all of them, written directly)
+  let capacity = 0;
+  for (let i = 0; i < termCount; i++) capacity += terms[order[i]!]!.length * 3;
+  const buffer = new Uint8Array(capacity);
   const termOffsets = new Uint32Array(termCount + 1);
   let offset = 0;
   for (let i = 0; i < termCount; i++) {
     termOffsets[i] = offset;
-    termBytes.set(encodedTerms[i]!, offset);
-    offset += encodedTerms[i]!.length;
+    const term = terms[order[i]!]!;
+    let ascii = offset;
+    for (let c = 0; c < term.length; c++) {
+      const code = term.charCodeAt(c);
+      if (code >= 0x80) {
+        ascii = -1;
+        break;
+      }
+      buffer[ascii++] = code;
+    }
+    offset = ascii >= 0 ? ascii : offset + encoder.encodeInto(term, buffer.subarray(offset)).written;
   }
   termOffsets[termCount] = offset;
+  const termBytes = buffer.slice(0, offset);
   // block counts
   const docFreqs = new Uint32Array(termCount);
   const totalTermFreqs = new Float64Array(termCount);

@@ -12,9 +12,10 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array>(array: T, needed:
 }
 
 /**
- * Builds one immutable `Segment` from already-analyzed documents. Terms are interned in a Map;
- * each document's distinct terms and frequencies are appended to growable typed arrays, and
- * `finish()` groups them by term with a counting sort, then packs the blocks.
+ * Builds one immutable `Segment` from already-analyzed documents. Terms are interned in a Map (the
+ * writer is the `TermVocabulary` of analyzers that hand out term ids, see `addIds`); each document's
+ * distinct term ids and frequencies are appended to growable typed arrays, and `finish()` groups them
+ * by term with a counting sort, then packs the blocks.
  *
  * Doc keys are caller-chosen uint32 values (e.g. chunk numbers) and must be strictly increasing
  * within a writer. The document length used for BM25 is `terms.length`.
@@ -43,6 +44,8 @@ export class SegmentWriter {
   private normBytes = new Uint8Array(1024);
   private count = 0;
   private finished = false;
+  /** Term ids of the document being added by `add` (reused). */
+  private internScratch = new Int32Array(256);
 
   /**
    * Adds one document: its key and the terms the analyzer produced (in order, repeats included).
@@ -53,6 +56,62 @@ export class SegmentWriter {
    * ```
    */
   add(docKey: number, terms: readonly string[]): void {
+    this.checkAdd(docKey);
+    let ids = this.internScratch;
+    if (ids.length < terms.length) this.internScratch = ids = new Int32Array(Math.max(terms.length, ids.length * 2));
+    for (let i = 0; i < terms.length; i++) {
+      const term = terms[i]!;
+      if (typeof term !== 'string') throw new RalmError('INVALID_ARGUMENT', `terms must be strings, got ${typeof term} at position ${i} of doc ${docKey}`);
+      ids[i] = this.idOf(term);
+    }
+    this.append(docKey, ids, terms.length);
+  }
+
+  /**
+   * Adds one document given as term ids of this writer's vocabulary ({@link idOf}), in order, repeats
+   * included: the same as `add(docKey, terms)` for the terms with those ids. Analyzers write the ids
+   * directly (`TermIdAnalyzer.analyzeToIds(text, writer)`), so no string is created per term.
+   *
+   * @example
+   * ```ts
+   * writer.addIds(12, Int32Array.of(writer.idOf('bm25'), writer.idOf('scoring'), writer.idOf('bm25')));
+   * ```
+   */
+  addIds(docKey: number, ids: Int32Array): void {
+    this.checkAdd(docKey);
+    const termCount = this.termStrings.length;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < termCount)) throw new RalmError('INVALID_ARGUMENT', `term id ${id} at position ${i} of doc ${docKey} is not an id of this writer (0..${termCount - 1})`);
+    }
+    this.append(docKey, ids, ids.length);
+  }
+
+  /**
+   * The id of `term` in this writer's vocabulary, assigning the next one (the number of terms seen so
+   * far) when it is new. Together with {@link addIds} this makes the writer a `TermVocabulary` for analyzers.
+   *
+   * @example
+   * ```ts
+   * const id = writer.idOf('fox'); // 0 in a new writer
+   * ```
+   */
+  idOf(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      if (this.finished) throw new RalmError('CLOSED', 'SegmentWriter.idOf() after finish(); create a new SegmentWriter');
+      id = this.termStrings.length;
+      this.termIds.set(term, id);
+      this.termStrings.push(term);
+      if (id >= this.lastDocument.length) {
+        this.lastDocument = grow(this.lastDocument, id + 1);
+        this.slot = grow(this.slot, id + 1);
+      }
+    }
+    return id;
+  }
+
+  private checkAdd(docKey: number): void {
     if (this.finished) throw new RalmError('CLOSED', 'SegmentWriter.add() after finish(); create a new SegmentWriter');
     if (!Number.isInteger(docKey) || docKey < 0 || docKey > 0xffffffff) {
       throw new RalmError('INVALID_ARGUMENT', `docKey must be an integer in 0..4294967295, got ${docKey}`);
@@ -60,6 +119,10 @@ export class SegmentWriter {
     if (this.count > 0 && docKey <= this.keys[this.count - 1]!) {
       throw new RalmError('INVALID_ARGUMENT', `doc keys must increase within a SegmentWriter: got ${docKey} after ${this.keys[this.count - 1]}`);
     }
+  }
+
+  /** Appends a checked document: its distinct term ids with their frequencies, and its norm. */
+  private append(docKey: number, ids: Int32Array, count: number): void {
     const document = this.count;
     const stamp = document + 1;
     if (document + 2 > this.keys.length) {
@@ -67,27 +130,15 @@ export class SegmentWriter {
       this.normBytes = grow(this.normBytes, document + 2);
       this.documentStart = grow(this.documentStart, document + 2);
     }
-    this.streamTerms = grow(this.streamTerms, this.streamLength + terms.length);
-    this.streamFreqs = grow(this.streamFreqs, this.streamLength + terms.length);
-    const termIds = this.termIds;
+    this.streamTerms = grow(this.streamTerms, this.streamLength + count);
+    this.streamFreqs = grow(this.streamFreqs, this.streamLength + count);
     const streamTerms = this.streamTerms;
     const streamFreqs = this.streamFreqs;
-    let lastDocument = this.lastDocument;
-    let slot = this.slot;
+    const lastDocument = this.lastDocument;
+    const slot = this.slot;
     let length = this.streamLength;
-    for (let i = 0; i < terms.length; i++) {
-      const term = terms[i]!;
-      let id = termIds.get(term);
-      if (id === undefined) {
-        if (typeof term !== 'string') throw new RalmError('INVALID_ARGUMENT', `terms must be strings, got ${typeof term} at position ${i} of doc ${docKey}`);
-        id = this.termStrings.length;
-        termIds.set(term, id);
-        this.termStrings.push(term);
-        if (id >= lastDocument.length) {
-          this.lastDocument = lastDocument = grow(lastDocument, id + 1);
-          this.slot = slot = grow(slot, id + 1);
-        }
-      }
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
       if (lastDocument[id] !== stamp) {
         lastDocument[id] = stamp;
         slot[id] = length;
@@ -102,7 +153,7 @@ export class SegmentWriter {
     this.streamLength = length;
     this.documentStart[document + 1] = length;
     this.keys[document] = docKey;
-    this.normBytes[document] = encodeLength(terms.length);
+    this.normBytes[document] = encodeLength(count);
     this.count++;
   }
 
@@ -152,9 +203,12 @@ export class SegmentWriter {
     // release the build buffers before packing
     this.streamTerms = new Int32Array(0);
     this.streamFreqs = new Int32Array(0);
-    const sorted = sortTerms(this.termStrings.slice());
-    const order = new Int32Array(termCount);
-    for (let i = 0; i < termCount; i++) order[i] = this.termIds.get(sorted[i]!)!;
+    // a term given an id (idOf) for a document that was not added has no postings and is left out
+    let present = 0;
+    for (let t = 0; t < termCount; t++) if (postingsStart[t + 1]! > postingsStart[t]!) present++;
+    const sorted = sortTerms(present === termCount ? this.termStrings.slice() : this.termStrings.filter((_, t) => postingsStart[t + 1]! > postingsStart[t]!));
+    const order = new Int32Array(present);
+    for (let i = 0; i < present; i++) order[i] = this.termIds.get(sorted[i]!)!;
     this.termIds.clear();
     return buildSegment({
       docKeys: this.keys.slice(0, documentCount),

@@ -1,0 +1,112 @@
+/**
+ * Entry point of an analysis worker thread (see `parallel.ts`). It answers batches of texts, in arrival order, on
+ * the port it was given: the term ids of each text in a vocabulary of its own (kept for one job, started afresh
+ * when the job number changes), plus the terms that vocabulary gained with the batch, so the caller can map the
+ * ids to its own. After each reply it bumps the shared counter and wakes the caller, which may be blocked in
+ * `Atomics.wait`.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { getAnalyzer } from './registry.js';
+import { hasTermIds, type TermVocabulary } from './types.js';
+
+/**
+ * A batch of texts to analyze with the registered analyzer `analyzer`, as part of job `job`: the texts joined into
+ * one string (one copy to send instead of one per text), text `i` being `lengths[i]` UTF-16 units long.
+ */
+export interface AnalysisRequest {
+  job: number;
+  batch: number;
+  analyzer: string;
+  joined: string;
+  lengths: Int32Array;
+  /**
+   * Who analyzes the batch, over a `SharedArrayBuffer`: 0 nobody yet, 1 the worker, 2 the calling thread (which may
+   * take a batch it sent while the worker is busy with an earlier one). Claimed with `Atomics.compareExchange`.
+   */
+  claim: Int32Array;
+}
+
+/** `AnalysisRequest.claim` values. */
+const UNCLAIMED = 0;
+const CLAIMED_BY_WORKER = 1;
+// 2: claimed by the calling thread (see parallel.ts)
+
+/**
+ * The answer to one batch: `ids` holds the term ids of every text, text `i` ending at `ends[i]`; `newTerms` are
+ * the terms given ids by this batch, in id order (the vocabulary of a job only grows).
+ */
+export type AnalysisReply =
+  | { job: number; batch: number; ids: Int32Array; ends: Int32Array; newTerms: string[] }
+  | { job: number; batch: number; skipped: true }
+  | { job: number; batch: number; error: string };
+
+/** What the worker is started with. */
+export interface AnalysisWorkerData {
+  port: MessagePort;
+  /** `Int32Array` over a `SharedArrayBuffer`; element 0 counts replies. */
+  signal: Int32Array;
+}
+
+/** The vocabulary of one job: ids in order of first use. */
+class JobVocabulary implements TermVocabulary {
+  private readonly ids = new Map<string, number>();
+  readonly terms: string[] = [];
+
+  idOf(term: string): number {
+    let id = this.ids.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.ids.set(term, id);
+      this.terms.push(term);
+    }
+    return id;
+  }
+}
+
+const { port, signal } = workerData as AnalysisWorkerData;
+let job = -1;
+let vocabulary = new JobVocabulary();
+let buffer = new Int32Array(1 << 16);
+
+function analyzeBatch(request: AnalysisRequest): AnalysisReply {
+  if (request.job !== job) {
+    job = request.job;
+    vocabulary = new JobVocabulary();
+  }
+  const analyzer = getAnalyzer(request.analyzer);
+  const known = vocabulary.terms.length;
+  const { joined, lengths } = request;
+  const ends = new Int32Array(lengths.length);
+  let length = 0;
+  let start = 0;
+  for (let index = 0; index < lengths.length; index++) {
+    const text = joined.slice(start, start + lengths[index]!);
+    start += lengths[index]!;
+    let ids: ArrayLike<number>;
+    if (hasTermIds(analyzer)) ids = analyzer.analyzeToIds(text, vocabulary);
+    else ids = analyzer.analyze(text).map((term) => vocabulary.idOf(term));
+    if (length + ids.length > buffer.length) {
+      const grown = new Int32Array(Math.max(length + ids.length, buffer.length * 2));
+      grown.set(buffer.subarray(0, length));
+      buffer = grown;
+    }
+    buffer.set(ids, length);
+    length += ids.length;
+    ends[index] = length;
+  }
+  return { job: request.job, batch: request.batch, ids: buffer.slice(0, length), ends, newTerms: vocabulary.terms.slice(known) };
+}
+
+parentPort!.on('message', (request: AnalysisRequest) => {
+  let reply: AnalysisReply;
+  try {
+    // the calling thread may have taken the batch meanwhile: then it is not analyzed here
+    if (Atomics.compareExchange(request.claim, 0, UNCLAIMED, CLAIMED_BY_WORKER) !== UNCLAIMED) reply = { job: request.job, batch: request.batch, skipped: true };
+    else reply = analyzeBatch(request);
+  } catch (error) {
+    reply = { job: request.job, batch: request.batch, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply, 'ids' in reply ? [reply.ids.buffer as ArrayBuffer, reply.ends.buffer as ArrayBuffer] : []);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
