@@ -115,8 +115,40 @@ function hasNonLatin1(token: string): boolean {
  * ```
  */
 export function countTokens(text: string): number {
+  return countOfTokens(text, standardTokenize(text));
+}
+
+/** {@link countTokens} of `text` given its `standardTokenize` tokens. */
+function countOfTokens(text: string, tokens: readonly string[]): number {
+  let plain = true; // no character at or above U+0300: every token counts one
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x300) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return tokens.length;
   let count = 0;
-  for (const token of standardTokenize(text)) count += hasNonLatin1(token) ? cjkCount(token) : 1;
+  for (const token of tokens) count += hasNonLatin1(token) ? cjkCount(token) : 1;
+  return count;
+}
+
+/**
+ * A lower bound of {@link countTokens}, from one pass over the characters: the runs between ASCII whitespace that
+ * hold an ASCII letter or digit. Each such run holds at least one token (an ASCII letter or digit always starts or
+ * joins a word) and no token crosses ASCII whitespace.
+ */
+function tokenCountLowerBound(text: string): number {
+  let count = 0;
+  let counted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) counted = false;
+    else if (!counted && ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a))) {
+      counted = true;
+      count++;
+    }
+  }
   return count;
 }
 
@@ -413,8 +445,8 @@ function pageAt(structure: Structure, position: number): number | undefined {
   return found;
 }
 
-function makeChunk(text: string, structure: Structure, ordinal: number, start: number, end: number, contentStart: number): Chunk {
-  const chunk: Chunk = { ordinal, start, end, headingPath: headingPathAt(structure, contentStart), tokens: countTokens(text.slice(start, end)) };
+function makeChunk(structure: Structure, ordinal: number, start: number, end: number, contentStart: number): ChunkSpan {
+  const chunk: ChunkSpan = { ordinal, start, end, headingPath: headingPathAt(structure, contentStart) };
   const page = pageAt(structure, contentStart);
   if (page !== undefined) chunk.page = page;
   return chunk;
@@ -447,6 +479,34 @@ function makeChunk(text: string, structure: Structure, ordinal: number, start: n
  * ```
  */
 export function chunkDocument(input: { text: string; sections?: Section[] }, options?: ChunkOptions): Chunk[] {
+  const { chunks, tokens } = chunkSpans(input, options);
+  if (tokens !== null) return [{ ...chunks[0]!, tokens: countOfTokens(input.text, tokens) }];
+  return chunks.map((chunk) => ({ ...chunk, tokens: countTokens(input.text.slice(chunk.start, chunk.end)) }));
+}
+
+/**
+ * A chunk as {@link chunkSpans} gives it: a {@link Chunk} without its token count.
+ *
+ * @example
+ * ```ts
+ * const span: ChunkSpan = { ordinal: 0, start: 0, end: 120, headingPath: ['Guide'] };
+ * ```
+ */
+export type ChunkSpan = Omit<Chunk, 'tokens'>;
+
+/**
+ * The chunks of {@link chunkDocument} without their token counts (which cost one more tokenization of every chunk),
+ * and, when the whole text is one chunk, its `standardTokenize` tokens (`null` otherwise), so a caller that needs
+ * them (e.g. for near-duplicate shingles) does not tokenize the text again.
+ *
+ * @example
+ * ```ts
+ * const { chunks, tokens } = chunkSpans({ text: 'A short note.' });
+ * chunks; // [{ ordinal: 0, start: 0, end: 13, headingPath: [] }]
+ * tokens; // ['A', 'short', 'note']
+ * ```
+ */
+export function chunkSpans(input: { text: string; sections?: Section[] }, options?: ChunkOptions): { chunks: ChunkSpan[]; tokens: string[] | null } {
   if (input === null || typeof input !== 'object' || typeof input.text !== 'string') {
     throw new RalmError('INVALID_ARGUMENT', `chunkDocument expects { text: string, sections?: Section[] }, got ${input === null ? 'null' : typeof input}`);
   }
@@ -457,8 +517,10 @@ export function chunkDocument(input: { text: string; sections?: Section[] }, opt
   const { blocks } = structure;
   const firstContent = blocks.find((b) => b.kind !== 'heading') ?? blocks[0];
 
-  if (countTokens(text) <= target) {
-    return [makeChunk(text, structure, 0, 0, text.length, firstContent?.start ?? 0)];
+  // A text that surely has more than `target` tokens is not tokenized whole just to learn that.
+  if (tokenCountLowerBound(text) <= target) {
+    const tokens = standardTokenize(text);
+    if (countOfTokens(text, tokens) <= target) return { chunks: [makeChunk(structure, 0, 0, text.length, firstContent?.start ?? 0)], tokens };
   }
 
   // Atoms and per-block bounds.
@@ -489,7 +551,7 @@ export function chunkDocument(input: { text: string; sections?: Section[] }, opt
   }
 
   const isHeadingAtom = (a: number) => blocks[atoms[a]!.block]!.kind === 'heading';
-  const chunks: Chunk[] = [];
+  const chunks: ChunkSpan[] = [];
   for (const [regionStart, regionEnd] of regions) {
     let i = regionStart;
     let previousChunkStart = -1;
@@ -520,10 +582,10 @@ export function chunkDocument(input: { text: string; sections?: Section[] }, opt
       }
       let content = k;
       while (content < j - 1 && isHeadingAtom(content)) content++;
-      chunks.push(makeChunk(text, structure, chunks.length, atoms[k]!.start, atoms[j - 1]!.end, atoms[content]!.start));
+      chunks.push(makeChunk(structure, chunks.length, atoms[k]!.start, atoms[j - 1]!.end, atoms[content]!.start));
       previousChunkStart = k;
       i = j;
     }
   }
-  return chunks;
+  return { chunks, tokens: null };
 }

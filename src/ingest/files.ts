@@ -74,7 +74,42 @@ export type LoadEvent =
   /** A file that `unchanged` reported as unchanged: not read at all. */
   | { kind: 'unchanged'; file: string }
   | { kind: 'problem'; problem: LoadProblem }
-  | { kind: 'skipped'; file: string; reason: string };
+  | { kind: 'skipped'; file: string; reason: string }
+  /** With `deferParsing`: a file's bytes, read but not parsed; {@link parseFile} turns them into the file's events. */
+  | { kind: 'parse'; file: string; task: ParseTask };
+
+/**
+ * A file read but not parsed yet (see `LoadOptions.deferParsing`): its bytes and what its documents are named after.
+ * Plain data (the bytes can be transferred to a worker thread).
+ *
+ * @example
+ * ```ts
+ * const task: ParseTask = { bytes: new TextEncoder().encode('# Hi'), display: 'docs/hi.md', id: 'hi.md', explicit: false };
+ * ```
+ */
+export interface ParseTask {
+  bytes: Uint8Array;
+  /** The path as given or found, for messages and metadata. */
+  display: string;
+  /** The document id (before any `#suffix`). */
+  id: string;
+  /** Named on the command line (an unsupported type is a problem) rather than found in a folder (skipped). */
+  explicit: boolean;
+}
+
+/**
+ * What {@link parseFile} needs of {@link LoadOptions} (plain data, for a worker thread).
+ *
+ * @example
+ * ```ts
+ * const options: ParseOptions = { maxDecompressedBytes: 1 << 30, prefixRecordIds: false, loaderOptions: {} };
+ * ```
+ */
+export interface ParseOptions {
+  maxDecompressedBytes?: number;
+  prefixRecordIds?: boolean;
+  loaderOptions?: LoaderOptions;
+}
 
 /**
  * Options of {@link loadPaths}; see {@link LOAD_DEFAULTS} for the defaults.
@@ -114,6 +149,11 @@ export interface LoadOptions {
    * `unchanged` event (incremental sync: unchanged files cost a stat, nothing more).
    */
   unchanged?: (file: string, state: { size: number; mtimeMs: number }) => boolean;
+  /**
+   * Read files but do not parse them: after a file's `file` event comes a `parse` event with its bytes, and the
+   * caller runs {@link parseFile} (e.g. on a worker thread) for the events that would have followed (default false).
+   */
+  deferParsing?: boolean;
 }
 
 /**
@@ -147,6 +187,7 @@ interface Settings {
   loaderOptions: LoaderOptions;
   beforeRead: LoadOptions['beforeRead'];
   unchanged: LoadOptions['unchanged'];
+  deferParsing: boolean;
 }
 
 function settingsOf(options: LoadOptions): Settings {
@@ -167,6 +208,7 @@ function settingsOf(options: LoadOptions): Settings {
     loaderOptions: options.loaderOptions ?? {},
     beforeRead: options.beforeRead,
     unchanged: options.unchanged,
+    deferParsing: options.deferParsing ?? false,
   };
 }
 
@@ -417,46 +459,64 @@ async function* loadFile(job: FileJob, settings: Settings): AsyncGenerator<LoadE
     yield read.event;
     return;
   }
-  let bytes = read.bytes;
   yield { kind: 'file', file: display, size: read.size, mtimeMs: read.mtimeMs };
+  const task: ParseTask = { bytes: read.bytes, display, id: job.id, explicit: job.explicit };
+  if (settings.deferParsing) yield { kind: 'parse', file: display, task };
+  else yield* await parseFile(task, settings);
+}
+
+/**
+ * The events that follow a file's `file` event (problems, skipped, documents), from its bytes: looks through gzip,
+ * picks the loader, loads. Never throws for a bad file: problems are events. Used by {@link loadPaths} and, with
+ * `deferParsing`, by callers that parse elsewhere (the result is the same).
+ *
+ * @example
+ * ```ts
+ * const events = await parseFile({ bytes, display: 'docs/a.md', id: 'a.md', explicit: false }, {});
+ * ```
+ */
+export async function parseFile(task: ParseTask, options: ParseOptions = {}): Promise<LoadEvent[]> {
+  const { display } = task;
+  const events: LoadEvent[] = [];
+  const maxDecompressedBytes = options.maxDecompressedBytes ?? LOAD_DEFAULTS.maxDecompressedBytes;
+  let bytes = task.bytes;
   if (bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     const byRatio = Math.max(LOAD_DEFAULTS.minDecompressedBytes, LOAD_DEFAULTS.maxCompressionRatio * bytes.length);
-    const cap = Math.min(settings.maxDecompressedBytes, byRatio);
+    const cap = Math.min(maxDecompressedBytes, byRatio);
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: cap });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        const why = cap === settings.maxDecompressedBytes ? 'the limit (raise --max-decompressed-size)' : `${LOAD_DEFAULTS.maxCompressionRatio}× the compressed size`;
-        yield problem(display, `gzip bomb? decompressed size exceeds ${cap} bytes, ${why}`, 'LIMIT');
-      } else yield problem(display, `corrupt gzip data: ${reasonOf(error)}`, 'PARSE');
-      return;
+        const why = cap === maxDecompressedBytes ? 'the limit (raise --max-decompressed-size)' : `${LOAD_DEFAULTS.maxCompressionRatio}× the compressed size`;
+        events.push(problem(display, `gzip bomb? decompressed size exceeds ${cap} bytes, ${why}`, 'LIMIT'));
+      } else events.push(problem(display, `corrupt gzip data: ${reasonOf(error)}`, 'PARSE'));
+      return events;
     }
   }
   const name = display.replace(/\.gz$/i, '');
   const loader = chooseLoader(name, bytes.subarray(0, 8192));
   if (!loader) {
-    if (job.explicit) yield problem(display, unsupported(display), 'UNSUPPORTED');
-    else yield { kind: 'skipped', file: display, reason: unsupported(display) };
-    return;
+    if (task.explicit) events.push(problem(display, unsupported(display), 'UNSUPPORTED'));
+    else events.push({ kind: 'skipped', file: display, reason: unsupported(display) });
+    return events;
   }
-  const issues: LoadEvent[] = [];
   let documents: LoadedDocument[];
   try {
     documents = await loader.load(
-      { bytes, path: display, onIssue: (issue) => issues.push(problem(display, issue.reason, issue.code ?? 'PARSE', issue.line)) },
-      settings.loaderOptions,
+      { bytes, path: display, onIssue: (issue) => events.push(problem(display, issue.reason, issue.code ?? 'PARSE', issue.line)) },
+      options.loaderOptions ?? {},
     );
   } catch (error) {
-    yield* issues;
-    yield problem(display, reasonOf(error), error instanceof LoadError ? error.problemCode : 'PARSE', error instanceof LoadError ? error.line : undefined);
-    return;
+    events.push(problem(display, reasonOf(error), error instanceof LoadError ? error.problemCode : 'PARSE', error instanceof LoadError ? error.line : undefined));
+    return events;
   }
-  yield* issues;
-  for (const loaded of documents) yield { kind: 'document', document: toDocument(loaded, job, loader.name, settings), file: display };
+  const prefixRecordIds = options.prefixRecordIds ?? LOAD_DEFAULTS.prefixRecordIds;
+  for (const loaded of documents) events.push({ kind: 'document', document: toDocument(loaded, task, loader.name, prefixRecordIds), file: display });
+  return events;
 }
 
-function toDocument(loaded: LoadedDocument, job: FileJob, type: string, settings: Settings): IngestedDocument {
-  const ownId = loaded.id !== undefined && !settings.prefixRecordIds;
+function toDocument(loaded: LoadedDocument, job: ParseTask, type: string, prefixRecordIds: boolean): IngestedDocument {
+  const ownId = loaded.id !== undefined && !prefixRecordIds;
   const id = ownId ? loaded.id! : loaded.idSuffix !== undefined ? `${job.id}#${loaded.idSuffix}` : job.id;
   // Records keep exactly their own metadata; files get their source and type.
   const metadata: Metadata = loaded.id !== undefined ? loaded.metadata : { source: job.display, type, ...loaded.metadata };

@@ -7,8 +7,11 @@ import {
   jaccardSimilarity,
   lshCandidateProbability,
   minhashSignature,
+  minhashSignatureOfTokens,
+  shingleSimilarity,
   shingles,
 } from '../../src/ingest/dedup.js';
+import { standardTokenize } from '../../src/analysis/index.js';
 import { RalmError } from '../../src/core/errors.js';
 
 /** Deterministic PRNG (mulberry32) so the statistical checks are reproducible. */
@@ -62,7 +65,34 @@ describe('shingles and exact Jaccard', () => {
   });
 });
 
+describe('shingleSimilarity', () => {
+  it('equals the Jaccard similarity of the shingle strings (property)', () => {
+    const word = fc.constantFrom('a', 'B', 'c', 'dd', 'the', 'The', 'x1', '我', '们', 'Straße', 'e-mail');
+    const text = fc.array(word, { maxLength: 30 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(text, text, fc.integer({ min: 1, max: 6 }), (a, b, shingleSize) => {
+        expect(shingleSimilarity(a, b, { shingleSize })).toBe(jaccardSimilarity(shingles(a, { shingleSize }), shingles(b, { shingleSize })));
+      }),
+      { numRuns: 500, seed: 5 },
+    );
+    // vocabularies too large for numeric shingle keys take the string path
+    const many = Array.from({ length: 3000 }, (_, i) => `w${i}`);
+    expect(shingleSimilarity(many, [...many.slice(0, 2000), 'x', ...many.slice(2000)])).toBe(jaccardSimilarity(shingles(many), shingles([...many.slice(0, 2000), 'x', ...many.slice(2000)])));
+  });
+});
+
 describe('MinHash', () => {
+  it('from the original-case tokens of a Latin-1 text equals the signature of the text (property)', () => {
+    const text = fc.array(fc.constantFrom('Alpha', 'BETA', 'gamma', 'ÀÉÎ', 'àéî', 'ß', 'µ', 'ÿ', "Don't", 'U.S.A.', '3.14', 'x_Y', ', ', '. ', ' ', '\n'), { maxLength: 60 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(minhashSignatureOfTokens(standardTokenize(t))).toEqual(minhashSignature(t));
+      }),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+
+
   it('is deterministic, seed-dependent, and 1 on identical texts', () => {
     const a = minhashSignature('the quick brown fox jumps over the lazy dog');
     expect(a).toHaveLength(128);
@@ -183,6 +213,30 @@ describe('NearDuplicateIndex', () => {
     expect(index.has(2)).toBe(true);
     expect(() => new NearDuplicateIndex({ bands: 10 })).toThrow(/bands must be a positive integer dividing permutations \(128\), got 10/);
     expect(() => new NearDuplicateIndex({ threshold: 1.5 })).toThrow(/threshold must be a number in \(0, 1\], got 1.5/);
+  });
+
+  it('keeps its bookkeeping through many inserts and removals (growth, compaction; against a model)', () => {
+    const next = random(11);
+    const index = new NearDuplicateIndex({ shingleSize: 1 });
+    const model = new Map<number, Uint32Array>();
+    for (let step = 0; step < 4000; step++) {
+      const key = Math.floor(next() * 1500);
+      if (model.has(key) && next() < 0.6) {
+        expect(index.remove(key)).toBe(true);
+        model.delete(key);
+      } else if (!model.has(key)) {
+        const signature = minhashSignature(newTerms(20 + Math.floor(next() * 20)), { shingleSize: 1 });
+        index.insert(key, signature);
+        model.set(key, signature);
+      }
+      if (step % 97 === 0) {
+        expect(index.size).toBe(model.size);
+        const lost = [...model].filter(([k, signature]) => !index.has(k) || !index.similar(signature, 0.99).some((s) => s.key === k));
+        expect(lost.map(([k]) => k)).toEqual([]);
+      }
+    }
+    const wrong = Array.from({ length: 1500 }, (_, key) => key).filter((key) => index.has(key) !== model.has(key));
+    expect(wrong).toEqual([]);
   });
 
   it('returns the most similar of several indexed near-duplicates', () => {

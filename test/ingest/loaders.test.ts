@@ -311,7 +311,15 @@ describe('front matter fast path', () => {
       fc.constantFrom('true', 'False', 'NULL', 'null', '~', 'yes', 'No', '0', '-0', '007', '12', '-3', '1.5', '1e3', '+4', '.inf', '2024-05-01', '"quoted"', "'single'", '"a\\"b"', "'it''s'", '[a, b]', '{a: 1}', '', '#c', 'a #c', 'x: y'),
       fc.integer({ min: -1e9, max: 1e9 }).map(String),
     );
-    const line = fc.oneof(fc.tuple(key, value).map(([k, v]) => `${k}: ${v}`), fc.constantFrom('', '# comment', '  indented: x', 'key:value', 'k:'));
+    const item = fc.oneof(
+      fc.stringMatching(/^[A-Za-z][\w .,/()#:'"-]{0,8}$/),
+      fc.constantFrom('true', 'NULL', '~', 'yes', '0', '-3', '007', '1.5', '"q"', "'s'", '"a, b"', '[x]', '{a: 1}', '', ' a ', 'x: y'),
+    );
+    const list = fc.oneof(
+      fc.tuple(fc.array(item, { maxLength: 4 }), fc.constantFrom(', ', ',', ' , ')).map(([items, separator]) => `[${items.join(separator)}]`),
+      fc.constantFrom('[]', '[ ]', '[a, ]', '[a,, b]', '["x, y", z]', "['q', r]", '[a] # c', '[a, b]x', '[ a b , c ]'),
+    );
+    const line = fc.oneof(fc.tuple(key, fc.oneof(value, list)).map(([k, v]) => `${k}: ${v}`), fc.constantFrom('', '# comment', '  indented: x', 'key:value', 'k:'));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 6 }), (lines) => {
         const text = lines.join('\n');
@@ -322,6 +330,7 @@ describe('front matter fast path', () => {
       { numRuns: 2000, seed: 11 },
     );
     expect(parseSimpleFrontMatter('title: Hello world\ndraft: false\norder: 3\nauthor: "A. B"')).toEqual({ title: 'Hello world', draft: false, order: 3, author: 'A. B' });
+    expect(parseSimpleFrontMatter('tags: [biology, medicine]\nyear: 2001')).toEqual({ tags: ['biology', 'medicine'], year: 2001 });
   });
 });
 

@@ -38,18 +38,23 @@ export function splitFrontMatter(source: string): { data: Metadata; body: string
 
 const SIMPLE_LINE = /^([A-Za-z_][\w-]*):[ \t]+(.*?)[ \t]*$/;
 const PLAIN = /^[A-Za-z][\w .,/()-]*$/;
+/** A plain scalar inside a flow sequence: no comma (it separates items). */
+const PLAIN_ITEM = /^[A-Za-z][\w ./()-]*$/;
+const FLOW_SEQUENCE = /^\[[ ]*(.*?)[ ]*\]$/;
 const INTEGER = /^(0|-?[1-9]\d{0,14})$/;
 const SPECIAL: Readonly<Record<string, unknown>> = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false, null: null, Null: null, NULL: null };
 
 /**
  * A fast path for the most common front matter, flat `key: value` lines with plain words, simply quoted strings,
- * integers, booleans and null: it gives exactly what the `yaml` package gives (YAML 1.2 core schema; a property test
- * checks that) at a fraction of the cost. Anything else returns `undefined` and goes to the full parser.
+ * integers, booleans and null, or a one-line list of those (`tags: [a, b]`): it gives exactly what the `yaml` package
+ * gives (YAML 1.2 core schema; a property test checks that) at a fraction of the cost. Anything else returns
+ * `undefined` and goes to the full parser.
  *
  * @example
  * ```ts
  * parseSimpleFrontMatter('title: "Hello"\ndraft: false\norder: 3'); // { title: 'Hello', draft: false, order: 3 }
- * parseSimpleFrontMatter('tags: [a, b]'); // undefined (not simple)
+ * parseSimpleFrontMatter('tags: [a, b]'); // { tags: ['a', 'b'] }
+ * parseSimpleFrontMatter('tags:\n  - a'); // undefined (not simple)
  * ```
  */
 export function parseSimpleFrontMatter(text: string): Metadata | undefined {
@@ -62,16 +67,29 @@ export function parseSimpleFrontMatter(text: string): Metadata | undefined {
     if (!match || keys.has(match[1]!) || Object.hasOwn(SPECIAL, match[1]!) || match[1] === '__proto__') return undefined;
     const raw = match[2]!;
     let value: unknown;
-    if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') && !/["\\]/.test(raw.slice(1, -1))) value = raw.slice(1, -1);
-    else if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'") && !raw.slice(1, -1).includes("'")) value = raw.slice(1, -1);
-    else if (INTEGER.test(raw)) value = Number(raw);
-    else if (Object.hasOwn(SPECIAL, raw)) value = SPECIAL[raw];
-    else if (PLAIN.test(raw)) value = raw;
-    else return undefined;
+    const flow = FLOW_SEQUENCE.exec(raw);
+    if (flow) {
+      const items = flow[1] === '' ? [] : flow[1]!.split(',').map((item) => simpleScalar(item.replace(/^ +| +$/g, ''), PLAIN_ITEM));
+      if (items.includes(NOT_SIMPLE)) return undefined;
+      value = items;
+    } else value = simpleScalar(raw, PLAIN);
+    if (value === NOT_SIMPLE) return undefined;
     keys.add(match[1]!);
     entries.push([match[1]!, value]);
   }
   return Object.fromEntries(entries);
+}
+
+const NOT_SIMPLE = Symbol('not simple');
+
+/** A quoted string without escapes, an integer, a boolean, null or a plain word run; anything else is NOT_SIMPLE. */
+function simpleScalar(raw: string, plain: RegExp): unknown {
+  if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') && !/["\\]/.test(raw.slice(1, -1))) return raw.slice(1, -1);
+  if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'") && !raw.slice(1, -1).includes("'")) return raw.slice(1, -1);
+  if (INTEGER.test(raw)) return Number(raw);
+  if (Object.hasOwn(SPECIAL, raw)) return SPECIAL[raw];
+  if (plain.test(raw)) return raw;
+  return NOT_SIMPLE;
 }
 
 /** YAML values as plain JSON: dates → ISO strings, maps → objects, sets → arrays, non-finite numbers → null. */
