@@ -9,6 +9,10 @@
  * The server's RSS is sampled every second. Writes bench/results/server.md.
  *
  *   npx vite-node bench/server.ts            (RALM_BENCH_SECONDS=15 per phase by default, at most 60)
+ *
+ * For investigating, not for the report: RALM_BENCH_PHASES=search,ask,ingest picks phases (the report is then
+ * printed, not written), RALM_BENCH_PROFILE=<dir> starts the server under `node --cpu-prof` writing into <dir>,
+ * RALM_BENCH_DIST=<folder> serves from another compiled copy of src/ than dist/.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,10 @@ const CLIENTS = 32;
 const TARGET_DOCS = 100_000;
 const INGEST_DOCS = 10_000;
 const INGEST_BATCH = 2_000;
+const PHASES = new Set((process.env.RALM_BENCH_PHASES ?? 'search,ask,ingest').split(',').map((p) => p.trim()));
+const FULL_RUN = ['search', 'ask', 'ingest'].every((p) => PHASES.has(p));
+const DIST = process.env.RALM_BENCH_DIST ?? 'dist';
+const PROFILE = process.env.RALM_BENCH_PROFILE;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -120,8 +128,8 @@ async function main(): Promise<void> {
   await collection.close();
   const buildSeconds = (performance.now() - t) / 1000;
 
-  const script = `import('./dist/server/index.js').then(async ({ startServer, resolveServerConfig }) => { const s = await startServer({ config: resolveServerConfig({ flags: { root: ${JSON.stringify(root)}, port: 0, logLevel: 'warn', maxUploadBytes: 64 * 1024 * 1024, rateLimitPerMinute: 0 } }) }); process.stderr.write('PORT ' + s.port + '\\n'); process.on('SIGTERM', () => s.close().then(() => process.exit(0))); });`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: repo, stdio: ['ignore', 'inherit', 'pipe'] });
+  const script = `import(${JSON.stringify('./' + DIST + '/server/index.js')}).then(async ({ startServer, resolveServerConfig }) => { const s = await startServer({ config: resolveServerConfig({ flags: { root: ${JSON.stringify(root)}, port: 0, logLevel: 'warn', maxUploadBytes: 64 * 1024 * 1024, rateLimitPerMinute: 0 } }) }); process.stderr.write('PORT ' + s.port + '\\n'); process.on('SIGTERM', () => s.close().then(() => process.exit(0))); });`;
+  const child = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), '-e', script], { cwd: repo, stdio: ['ignore', 'inherit', 'pipe'] });
   port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stderr.on('data', (d) => {
@@ -144,10 +152,11 @@ async function main(): Promise<void> {
     await load(searchBody, 2000);
     phase = 'search';
     console.error(`[bench] /search for ${seconds} s`);
-    const search = await load(searchBody, durationMs);
+    const skipped: LoadResult = { requests: 0, errors: 0, rps: NaN, p50: NaN, p99: NaN, max: NaN, latencies: [] };
+    const search = PHASES.has('search') ? await load(searchBody, durationMs) : skipped;
     phase = 'ask';
     console.error(`[bench] /ask for ${seconds} s`);
-    const ask = await load((i) => ({ path: '/ask', body: { collection: name, question: queries[i % queries.length], stream: false } }), durationMs);
+    const ask = !PHASES.has('ask') ? skipped : await load((i) => ({ path: '/ask', body: { collection: name, question: queries[i % queries.length], stream: false } }), durationMs);
 
     phase = 'search + ingest';
     console.error(`[bench] /search during a ${INGEST_DOCS}-document ingest`);
@@ -165,6 +174,7 @@ async function main(): Promise<void> {
     })();
     t = performance.now();
     const ingest = (async () => {
+      if (!PHASES.has('ingest')) return;
       for (let i = 0; i < extra.length; i += INGEST_BATCH) {
         const accepted = JSON.parse((await control(`/collections/${name}/documents`, { documents: extra.slice(i, i + INGEST_BATCH).map((d) => ({ ...d, id: `ingest-${d.id}` })) })).text) as { id: string };
         for (;;) {
@@ -177,7 +187,7 @@ async function main(): Promise<void> {
         }
       }
     })();
-    const during = await load(searchBody, 60_000, ingest);
+    const during = PHASES.has('ingest') ? await load(searchBody, 60_000, ingest) : skipped;
     await ingest;
     const ingestSeconds = (performance.now() - t) / 1000;
     polling = false;
@@ -190,7 +200,12 @@ async function main(): Promise<void> {
     const byPhase = (p: string) => rss.filter((r) => r.phase === p).map((r) => r.bytes);
     const rssLine = (p: string) => {
       const values = byPhase(p);
-      return values.length ? `${mb(Math.min(...values))}–${mb(Math.max(...values))} MB (${values.length} samples)` : 'n/a';
+      if (values.length === 0) return 'n/a';
+      // flat = the RSS of the phase's last third is not above that of its second third (after warm-up)
+      const third = Math.max(1, Math.floor(values.length / 3));
+      const middle = Math.max(...values.slice(third, 2 * third));
+      const last = Math.max(...values.slice(values.length - third));
+      return `${mb(Math.min(...values))}–${mb(Math.max(...values))} MB (${values.length} samples; peak of the 2nd third ${mb(middle)} MB, of the last third ${mb(last)} MB: ${last <= middle * 1.05 ? 'flat' : '**growing**'})`;
     };
     const row = (label: string, r: LoadResult, target: string) => `| ${label} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${target} |`;
     const report = `# ralm serve under load
@@ -216,7 +231,7 @@ ${[...counts].sort((a, b) => a - b).map((c) => c.toLocaleString('en-US')).join('
 
 Server RSS (sampled every second): search ${rssLine('search')}; ask ${rssLine('ask')}; search + ingest ${rssLine('search + ingest')}; at the end ${mb(rss.at(-1)!.bytes)} MB.
 `;
-    writeFileSync(join(repo, 'bench', 'results', 'server.md'), report);
+    if (FULL_RUN) writeFileSync(join(repo, 'bench', 'results', 'server.md'), report);
     console.log(report);
   } finally {
     clearInterval(sampler);

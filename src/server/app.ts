@@ -292,7 +292,7 @@ export function createApp(options: AppOptions): RalmApp {
     const job = await registry.submit(name, 'documents', async ({ writer, progress, signal }) => {
       for (let i = 0; i < documents.length; i += 100) {
         if (signal.aborted) throw new RalmError('ABORTED', 'the server is shutting down; the job was rolled back');
-        writer.add(documents.slice(i, i + 100));
+        await writer.add(documents.slice(i, i + 100));
         progress(Math.min(documents.length, i + 100), documents.length);
         await yieldToEventLoop();
       }
@@ -343,6 +343,7 @@ export function createApp(options: AppOptions): RalmApp {
       try {
         let read = 0;
         let problems = 0;
+        const batch: DocumentInput[] = [];
         for await (const event of loadPaths([folder], { base: folder, respectGitignore: false, followSymlinks: false, maxDecompressedBytes: config.maxUploadBytes * 4 })) {
           if (signal.aborted) throw new RalmError('ABORTED', 'the server is shutting down; the job was rolled back');
           if (event.kind === 'document') {
@@ -355,9 +356,9 @@ export function createApp(options: AppOptions): RalmApp {
                 continue;
               }
             }
-            writer.add({ ...document, metadata: { ...(document.metadata ?? {}), ...metadata, source: event.file.slice(folder.length + 1) } });
+            batch.push({ ...document, metadata: { ...(document.metadata ?? {}), ...metadata, source: event.file.slice(folder.length + 1) } });
             progress(++read);
-            if (read % 100 === 0) await yieldToEventLoop();
+            if (batch.length >= 100) await writer.add(batch.splice(0));
           } else if (event.kind === 'problem') {
             problems++;
             problem(event.problem.file.startsWith(folder) ? event.problem.file.slice(folder.length + 1) : event.problem.file, event.problem.reason);
@@ -366,6 +367,7 @@ export function createApp(options: AppOptions): RalmApp {
             problem(event.file.startsWith(folder) ? event.file.slice(folder.length + 1) : event.file, event.reason);
           }
         }
+        if (batch.length > 0) await writer.add(batch.splice(0));
         return { read, files: files.length, problems };
       } finally {
         await rm(folder, { recursive: true, force: true });
@@ -422,7 +424,7 @@ export function createApp(options: AppOptions): RalmApp {
     const reader = await readable(c, name, 'write');
     const document = await visibleDocument(c, reader, c.req.param('id'));
     const job = await registry.submit(name, 'delete', async ({ writer }) => {
-      writer.delete([document.id]);
+      await writer.delete([document.id]);
       return { id: document.id };
     });
     return accepted(c, job);

@@ -1,8 +1,9 @@
 /**
  * The collections a server serves, and their ingest jobs. Each collection has one read-only instance that answers
  * searches and questions (a consistent snapshot) and, once something is written, one writer (the folder's single
- * write lock). Writes run as jobs, one at a time per collection; after each commit the reader is refreshed, so a
- * search sees either all of a commit or none of it.
+ * write lock) in its own worker thread, so ingest work never blocks the event loop that answers searches. Writes run
+ * as jobs, one at a time per collection; after each commit the reader is refreshed (incrementally), so a search sees
+ * either all of a commit or none of it. A writer idle for `writerIdleMs` is closed, giving back its lock and memory.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -11,6 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { RalmError } from '../core/errors.js';
 import { openCollection, type Collection } from '../engine/index.js';
 import { STORE_FILE } from '../engine/collection.js';
+import type { DocumentInput } from '../core/types.js';
+import { WriterThread, type StoredDocument } from './writer-thread.js';
+import { releaseOwnLock } from '../engine/index.js';
 
 /** A collection name: letters, digits, `.`, `_`, `-`; never a path. */
 export const COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -33,9 +37,16 @@ export interface JobState {
   finished?: string;
 }
 
+/** The writes a job body can make (they run in the collection's writer thread; the registry commits). */
+export interface JobWriter {
+  add(documents: DocumentInput | DocumentInput[]): Promise<void>;
+  delete(ids: string | string[]): Promise<void>;
+  get(ids: readonly string[]): Promise<StoredDocument[]>;
+}
+
 /** What a job body gets: the collection's writer, a progress callback and the server's shutdown signal. */
 export interface JobContext {
-  writer: Collection;
+  writer: JobWriter;
   progress: (documents: number, total?: number) => void;
   problem: (file: string, reason: string) => void;
   signal: AbortSignal;
@@ -45,7 +56,13 @@ interface Entry {
   name: string;
   path: string;
   reader: Collection;
-  writer?: Collection;
+  writer?: WriterThread;
+  /** Closes the writer after a while without jobs. */
+  idleTimer?: NodeJS.Timeout;
+  /** Jobs queued or running. */
+  activeJobs: number;
+  /** A writer thread being closed (a new one waits for it: one writer per collection). */
+  closing?: Promise<void>;
   /** The tail of this collection's job chain. */
   queue: Promise<void>;
   deleted?: boolean;
@@ -59,6 +76,8 @@ export interface CollectionRegistryOptions {
   index?: string;
   /** Analyzer of collections created through the API (default: the engine's). */
   analyzer?: string;
+  /** A collection's writer thread ends after this long without jobs (default 30 s). */
+  writerIdleMs?: number;
 }
 
 /**
@@ -79,8 +98,10 @@ export class CollectionRegistry {
   readonly events = new EventEmitter();
   private readonly shutdown = new AbortController();
   private closed = false;
+  private readonly writerIdleMs: number;
 
   constructor(options: CollectionRegistryOptions) {
+    this.writerIdleMs = options.writerIdleMs ?? 30_000;
     if (options.root && options.index) throw new RalmError('INVALID_ARGUMENT', 'give either root or index, not both');
     if (options.index) {
       const path = resolve(options.index);
@@ -133,7 +154,7 @@ export class CollectionRegistry {
     const path = this.pathOf(name);
     if (path === undefined || !existsSync(join(path, STORE_FILE))) throw new RalmError('NOT_FOUND', `collection "${name}" does not exist`);
     const opening = openCollection({ path, readOnly: true }).then((reader) => {
-      const entry: Entry = { name, path, reader, queue: Promise.resolve() };
+      const entry: Entry = { name, path, reader, queue: Promise.resolve(), activeJobs: 0 };
       this.entries.set(name, entry);
       return entry;
     });
@@ -168,7 +189,7 @@ export class CollectionRegistry {
     entry.deleted = true;
     await entry.queue;
     this.entries.delete(name);
-    await entry.writer?.close();
+    await this.closeWriter(entry);
     await entry.reader.close();
     rmSync(entry.path, { recursive: true, force: true });
   }
@@ -190,12 +211,15 @@ export class CollectionRegistry {
       }
       job.status = 'running';
       this.emit(job);
-      let writer: Collection | undefined;
+      let writer: WriterThread | undefined;
       try {
-        writer = entry.writer ??= await openCollection({ path: entry.path });
+        if (entry.writer && !entry.writer.alive) await this.closeWriter(entry);
+        await entry.closing;
+        writer = entry.writer ??= new WriterThread(entry.path);
+        const thread = writer;
         let last = 0;
         const summary = await body({
-          writer,
+          writer: { add: (documents) => thread.add(documents), delete: (ids) => thread.delete(ids), get: (ids) => thread.get(ids) },
           signal: this.shutdown.signal,
           progress: (documents, total) => {
             job.progress = total === undefined ? { documents } : { documents, total };
@@ -214,17 +238,43 @@ export class CollectionRegistry {
         await entry.reader.refresh();
         this.finish(job, 'succeeded', { ...(summary ?? {}), seq: commit.seq, added: commit.added, updated: commit.updated, deleted: commit.deleted, unchanged: commit.unchanged });
       } catch (error) {
-        try {
-          writer?.rollback();
-        } catch {
-          // the writer may already be closed
-        }
+        await writer?.rollback().catch(() => undefined); // the thread may have ended
         const code = RalmError.is(error) ? error.code : 'INTERNAL';
         this.finish(job, code === 'ABORTED' ? 'cancelled' : 'failed', undefined, { code, message: (error as Error).message });
       }
     };
-    entry.queue = entry.queue.then(run);
+    entry.activeJobs++;
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.queue = entry.queue.then(run).finally(() => {
+      if (--entry.activeJobs > 0 || !entry.writer) return;
+      entry.idleTimer = setTimeout(() => {
+        if (entry.activeJobs === 0) void this.closeWriter(entry);
+      }, this.writerIdleMs);
+      entry.idleTimer.unref();
+    });
     return job;
+  }
+
+  /** The collection's writer thread while one lives (diagnostics and tests). */
+  writerThread(name: string): WriterThread | undefined {
+    return this.entries.get(name)?.writer;
+  }
+
+  /** Ends a collection's writer thread (its lock and memory are given back; the next job starts a new one). */
+  private async closeWriter(entry: Entry): Promise<void> {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    const writer = entry.writer;
+    entry.writer = undefined;
+    if (!writer) return entry.closing;
+    const crashed = writer.crashed;
+    const closing = writer.close().then(() => {
+      // a thread that died (or was killed) cannot have released the lock it held for this process
+      if (crashed) releaseOwnLock(entry.path);
+    });
+    entry.closing = closing;
+    await closing;
+    if (entry.closing === closing) entry.closing = undefined;
   }
 
   private finish(job: JobState, status: JobStatus, result?: Record<string, unknown>, error?: JobState['error']): void {
@@ -297,7 +347,7 @@ export class CollectionRegistry {
     await Promise.all(entries.map((e) => e.queue));
     this.closed = true;
     for (const entry of entries) {
-      await entry.writer?.close();
+      await this.closeWriter(entry);
       await entry.reader.close();
     }
     this.entries.clear();

@@ -63,3 +63,18 @@ export function acquireWriteLock(folder: string): () => void {
   }
   throw new RalmError('LOCKED', `collection ${folder} is locked (${file}); could not take the lock`, { file });
 }
+
+/**
+ * Removes `folder`'s write lock when it names this process: for a writer that died inside this process (a worker
+ * thread that crashed or was terminated) without releasing it. Only the owner of that writer may call it.
+ */
+export function releaseOwnLock(folder: string): boolean {
+  const file = join(folder, LOCK_FILE);
+  try {
+    if (readFileSync(file, 'utf8').trim() !== String(process.pid)) return false;
+    unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
