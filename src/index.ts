@@ -32,6 +32,7 @@ export {
 export { evaluateBeir, evaluateSquad, type RetrievalEvaluationOptions, type RetrievalEvaluationResult } from './engine/evaluation.js';
 export { evaluate, loadBeir, loadSquad, readRun, writeRun, readQrels, type Qrels, type Run, type RunHit } from './eval/index.js';
 export { indexPaths, type IndexPathsOptions, type IndexPathsReport } from './engine/ingest.js';
+export { searchAndRerank, DEFAULT_RERANK_DEPTH, type RerankSearchOptions } from './engine/rerank.js';
 export { ask, askStream, type AskOptions, type AskResult, type AskEvent, type AskCitation, type AskPassage } from './engine/ask.js';
 export { openConversation, condenseQuestion, type Conversation } from './engine/conversation.js';
 export {
@@ -50,7 +51,7 @@ export {
   type ChatTurnOptions,
   type ChatTurnResult,
 } from './engine/tasks.js';
-export { DEFAULT_DENSE_SETTINGS, type DenseSettings } from './engine/dense.js';
+export { DEFAULT_DENSE_SETTINGS, parseEmbedderSpec, type DenseSettings, type DenseOptions, type DenseHnswSettings, type DenseStats, type EmbedProgress } from './engine/dense.js';
 export { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './ingest/chunk.js';
 export { parseFilter, compileFilter, filterFromJson, formatFilter, type FilterNode } from './retrieve/filter.js';
 export { reciprocalRankFusion, normalizedScoreFusion, attentionFusion, type RankedList, type FusedHit } from './retrieve/fusion.js';

@@ -13,9 +13,11 @@ import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../
 import { askStream, type AskResult } from '../engine/ask.js';
 import { openConversation } from '../engine/conversation.js';
 import type { Collection } from '../engine/collection.js';
+import { searchAndRerank, DEFAULT_RERANK_DEPTH } from '../engine/rerank.js';
 import { registerTaskCommands } from './tasks.js';
 import { registerServeCommand } from './serve.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
+import { parseEmbedderSpec } from '../engine/dense.js';
 import { formatExplanation, formatNumber } from './output.js';
 
 const DEFAULT_INDEX = '.ralm';
@@ -59,6 +61,15 @@ function bm25From(options: { k1?: number; b?: number }) {
 }
 
 let exitCode = 0;
+
+function parseEmbedderOption(value: string): string {
+  try {
+    parseEmbedderSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
 
 function parseFilterOption(filter: string | undefined): string | Record<string, unknown> | undefined {
   if (filter === undefined || !filter.trim().startsWith('{')) return filter;
@@ -132,7 +143,14 @@ export function buildProgram(): Command {
     .option('--chunk-tokens <n>', 'target chunk size in tokens for a new collection (default 256; overlap 15%)', parseInteger('--chunk-tokens', 16))
     .option('--no-chunking', 'index each document whole (new collection)')
     .option('--no-dedup', 'keep near-duplicate chunks (new collection; default: stored once when Jaccard ≥ 0.9)')
-    .addOption(new Option('--embedder <name>', 'dense embeddings for a new collection: lsa (no model weights needed; enables --mode dense|hybrid)').choices(['lsa']))
+    .option(
+      '--embedder <name>',
+      'dense embeddings (enables --mode dense|hybrid), recorded for a new collection: lsa (no model weights needed), an ONNX model id or folder (transformers.js layout), or openai:<model> (any OpenAI-compatible /embeddings server); chunks are embedded at commit, each text once (cached in <index>/embeddings.sqlite)',
+      parseEmbedderOption,
+    )
+    .option('--dimensions <n>', 'with --embedder, for a new collection: LSA dimensions (default 128), or the shortened size of an OpenAI text-embedding-3 model', parseInteger('--dimensions', 1))
+    .option('--base-url <url>', 'endpoint of an openai:<model> embedder (default $RALM_BASE_URL or $OPENAI_BASE_URL, else OpenAI\'s); the key comes from $RALM_API_KEY or $OPENAI_API_KEY')
+    .option('--hnsw-threshold <n>', 'with --embedder, for a new collection: use the HNSW vector index (usearch) from this many vectors; below it exact search (default 20000)', parseInteger('--hnsw-threshold', 0))
     .option('--sync', 'also delete documents of files that vanished from the folders given')
     .option('--watch', 'keep the folders in sync as files change (until Ctrl-C)')
     .option('--exclude <glob...>', 'skip files and folders matching these globs (e.g. "**/drafts/**" "*.log")')
@@ -141,10 +159,11 @@ export function buildProgram(): Command {
     .option('--max-decompressed-size <bytes>', 'refuse .gz files that decompress past this', parseInteger('--max-decompressed-size', 1), 1024 * 1024 * 1024)
     .option('--allow-private-network', 'allow URLs that resolve to loopback, private or link-local addresses (refused by default: SSRF protection)')
     .option('--strict', 'stop at the first bad input and commit nothing')
+    .option('--workers <n>', 'worker threads that parse and prepare documents while the main thread writes (default: one per idle core beyond the first, at most 3; 0: none); the collection is the same with any number', parseInteger('--workers', 0))
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index docs/ --index my-index --sync          # re-run: only changed files are read\n  ralm index docs/ --index my-index --watch\n  ralm index corpus.jsonl.gz --index scifact --analyzer english --no-chunking\n  cat docs.jsonl | ralm index - --index my-index\n  ralm index https://example.org/sitemap.xml --index site',
+      '\nExamples:\n  ralm index docs/ --index my-index\n  ralm index docs/ --index my-index --sync          # re-run: only changed files are read\n  ralm index docs/ --index my-index --watch\n  ralm index corpus.jsonl.gz --index scifact --analyzer english --no-chunking\n  cat docs.jsonl | ralm index - --index my-index\n  ralm index https://example.org/sitemap.xml --index site\n  ralm index docs/ --index my-dense --embedder lsa\n  ralm index docs/ --index my-e5 --embedder Xenova/multilingual-e5-small        # ONNX (downloaded once when online)\n  ralm index docs/ --index my-local --embedder ./models/all-MiniLM-L6-v2         # ONNX model folder\n  ralm index docs/ --index my-oai --embedder openai:nomic-embed-text --base-url http://127.0.0.1:11434/v1',
     )
     .action(
       async (
@@ -159,7 +178,10 @@ export function buildProgram(): Command {
           chunkTokens?: number;
           chunking: boolean;
           dedup: boolean;
-          embedder?: 'lsa';
+          embedder?: string;
+          dimensions?: number;
+          baseUrl?: string;
+          hnswThreshold?: number;
           sync?: boolean;
           watch?: boolean;
           exclude?: string[];
@@ -167,8 +189,10 @@ export function buildProgram(): Command {
           maxFileSize: number;
           maxDecompressedSize: number;
           allowPrivateNetwork?: boolean;
+          workers?: number;
         },
       ) => {
+        let embedProgress: Progress | null = null;
         const collection = await openCollection({
           path: options.index,
           create: true,
@@ -176,7 +200,16 @@ export function buildProgram(): Command {
           bm25: bm25From(options),
           chunking: options.chunking === false ? false : options.chunkTokens ? { targetTokens: options.chunkTokens } : undefined,
           deduplicate: options.dedup === false ? false : undefined,
-          dense: options.embedder,
+          dense: {
+            embedder: options.embedder,
+            dimensions: options.dimensions,
+            baseURL: options.baseUrl,
+            hnsw: options.hnswThreshold !== undefined ? { exactBelow: options.hnswThreshold } : undefined,
+            onProgress: ({ done, total }) => {
+              embedProgress ??= createProgress('embedding', 'chunks');
+              embedProgress.update(done, total);
+            },
+          },
         });
         const { indexPaths } = await import('../engine/ingest.js');
         const run = async (sync: boolean) => {
@@ -186,6 +219,7 @@ export function buildProgram(): Command {
             const report = await indexPaths(collection, paths, {
               sync,
               strict: options.strict,
+              workers: options.workers,
               load: {
                 exclude: options.exclude,
                 respectGitignore: options.gitignore,
@@ -200,6 +234,8 @@ export function buildProgram(): Command {
               },
             });
             progress.done();
+            embedProgress?.done();
+            embedProgress = null;
             const stats = collection.stats();
             const seconds = (performance.now() - started) / 1000;
             const summary = {
@@ -213,6 +249,7 @@ export function buildProgram(): Command {
               vanished_files: report.vanishedFiles,
               problems: report.problems,
               skipped_files: report.skippedFiles,
+              worker_tasks: report.workerTasks,
               documents: stats.documents,
               analyzer: stats.analyzer,
               seq: report.seq,
@@ -233,6 +270,8 @@ export function buildProgram(): Command {
             if (report.problems > 0) exitCode = 1;
           } finally {
             progress.done();
+            embedProgress?.done();
+            embedProgress = null;
           }
         };
         try {
@@ -261,10 +300,15 @@ export function buildProgram(): Command {
     .addOption(new Option('--mode <mode>', 'retrieval: BM25, the dense embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
     .addOption(new Option('--fusion <method>', 'how hybrid fuses: reciprocal rank, normalised scores, or attention-weighted (softmax) scores').choices(['rrf', 'score', 'attention']).default('attention'))
     .option('--mmr <lambda>', 'diversify the hits with maximal marginal relevance (λ = 1: relevance only)', parseNumber('--mmr', 0, 1))
+    .option('--rerank <reranker>', 'rerank the first stage\'s top candidates: "features" (proximity, title, phrase; no model) or a cross-encoder model id or folder (ONNX)')
+    .option('--rerank-depth <n>', 'first-stage candidates to rerank', parseInteger('--rerank-depth', 1), DEFAULT_RERANK_DEPTH)
     .option('--explain', 'show how each score was computed (idf, tf, k1, b, dl, avgdl)')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json\n  ralm search "install" --index my-index --filter \'type = "markdown" and path ^= "docs/"\'')
-    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean; filter?: string; group: 'document' | 'chunk'; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; mmr?: number }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ralm search "ranking function" --index my-index -k 5\n  ralm search "bm25 saturation" --index my-index --explain --json\n  ralm search "install" --index my-index --filter \'type = "markdown" and path ^= "docs/"\'\n  ralm search "commit durability" --index my-index --rerank features --rerank-depth 50',
+    )
+    .action(async (query: string, options: { index: string; k: number; analyzer?: string; k1?: number; b?: number; explain?: boolean; json?: boolean; filter?: string; group: 'document' | 'chunk'; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; mmr?: number; rerank?: string; rerankDepth: number }) => {
       const collection = await openCollection({ path: options.index, readOnly: true, analyzer: options.analyzer, bm25: bm25From(options) });
       try {
         let filter: string | Record<string, unknown> | undefined = options.filter;
@@ -275,7 +319,11 @@ export function buildProgram(): Command {
             throw new RalmError('INVALID_ARGUMENT', `--filter: not valid JSON: ${(error as Error).message}`);
           }
         }
-        const result = await collection.search(query, { k: options.k, explain: options.explain, filter, group: options.group, mode: options.mode, fusion: options.fusion, mmr: options.mmr });
+        const searchOptions = { k: options.k, explain: options.explain, filter, group: options.group, mode: options.mode, fusion: options.fusion, mmr: options.mmr };
+        const result =
+          options.rerank !== undefined
+            ? await searchAndRerank(collection, query, { ...searchOptions, rerank: options.rerank, depth: Math.max(options.rerankDepth, options.k) })
+            : await collection.search(query, searchOptions);
         if (options.json) {
           console.log(JSON.stringify(result));
           return;
@@ -404,10 +452,11 @@ export function buildProgram(): Command {
     .option('--run <file>', 'also write the run (top 100 per query) in TREC format')
     .addOption(new Option('--mode <mode>', 'retrieval: BM25, LSA embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
     .addOption(new Option('--fusion <method>', 'hybrid fusion').choices(['rrf', 'score', 'attention']).default('attention'))
+    .option('--rerank <reranker>', 'rerank each query\'s first stage: "features" or a cross-encoder model id or folder (the run keeps its depth, so recall@100 is unchanged)')
     .option('-i, --index <dir>', 'keep the collection in this folder (default: a temporary folder)')
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExample:\n  ralm eval beir ../shared/data/beir/scifact --json')
-    .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention' }) => {
+    .addHelpText('after', '\nExamples:\n  ralm eval beir ../shared/data/beir/scifact --json\n  ralm eval beir ../shared/data/beir/scifact --rerank features --json')
+    .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; rerank?: string }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
         const result = await evaluateBeir(dir, {
@@ -418,6 +467,7 @@ export function buildProgram(): Command {
           indexPath: options.index,
           mode: options.mode,
           fusion: options.fusion,
+          ...(options.rerank !== undefined ? { rerank: options.rerank } : {}),
           onProgress: (e) => progress.update(e.done, e.total),
         });
         progress.done();
@@ -436,6 +486,7 @@ export function buildProgram(): Command {
     .option('--run <file>', 'also write the run in TREC format')
     .addOption(new Option('--mode <mode>', 'retrieval: BM25, LSA embeddings, or both fused').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
     .addOption(new Option('--fusion <method>', 'hybrid fusion').choices(['rrf', 'score', 'attention']).default('attention'))
+    .option('--rerank <reranker>', 'rerank each question\'s first stage: "features" or a cross-encoder model id or folder')
     .option('--answers', 'also answer every question (open-domain QA) and report "containment": the share of answers containing a gold answer')
     .option('--max-sentences <n>', 'with --answers: most sentences per extractive answer', parseInteger('--max-sentences', 1), 2)
     .option('--generator <spec>', 'with --answers: extractive | openai:<model> | llama:<file.gguf>', 'extractive')
@@ -445,7 +496,7 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --json\n  ralm eval squad ../shared/data/cmrc2018/cmrc2018_dev.json.gz --analyzer cjk\n  ralm eval squad ../shared/data/squad-v1.1/dev-v1.1.json.gz --answers --max-sentences 1 --json',
     )
-    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention' }) => {
+    .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; rerank?: string }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
         const result = await evaluateSquad(file, {
@@ -453,6 +504,7 @@ export function buildProgram(): Command {
           analyzer: options.analyzer,
           mode: options.mode,
           fusion: options.fusion,
+          ...(options.rerank !== undefined ? { rerank: options.rerank } : {}),
           bm25: { k1: options.k1, b: options.b },
           runPath: options.run,
           onProgress: (e) => progress.update(e.done, e.total),

@@ -129,8 +129,36 @@ export async function resolveGenerator(spec: AskOptions['generator'], options: P
     const baseURL = options.baseURL ?? process.env.RALM_BASE_URL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
     return { name: `openai:${parsed.model}`, kind: 'model', model: createOpenAICompatible({ baseURL, model: parsed.model, apiKey: options.apiKey }) };
   }
-  const model = await createLlamaCpp({ modelPath: parsed.path });
-  return { name: `llama:${parsed.path}`, kind: 'model', model, dispose: () => void (model as { dispose?: () => unknown }).dispose?.() };
+  const model = await loadLlamaModel(parsed.path);
+  return { name: `llama:${parsed.path}`, kind: 'model', model, dispose: () => releaseLlamaModel(parsed.path) };
+}
+
+/** How long a local GGUF model stays loaded after its last use (a conversation or a server reuses it). */
+const LLAMA_IDLE_MS = 60_000;
+const llamaModels = new Map<string, { model: Promise<LanguageModel>; users: number; timer?: NodeJS.Timeout }>();
+
+/** Loads a GGUF model once per process and shares it; each {@link releaseLlamaModel} ends one use. */
+async function loadLlamaModel(path: string): Promise<LanguageModel> {
+  let entry = llamaModels.get(path);
+  if (!entry) {
+    entry = { model: createLlamaCpp({ modelPath: path }), users: 0 };
+    llamaModels.set(path, entry);
+    entry.model.catch(() => llamaModels.delete(path)); // a failed load is not cached
+  }
+  entry.users++;
+  if (entry.timer) clearTimeout(entry.timer);
+  return entry.model;
+}
+
+function releaseLlamaModel(path: string): void {
+  const entry = llamaModels.get(path);
+  if (!entry || --entry.users > 0) return;
+  // unloaded when unused for a while; the timer never keeps the process alive
+  entry.timer = setTimeout(() => {
+    llamaModels.delete(path);
+    void entry.model.then((model) => (model as { dispose?: () => unknown }).dispose?.()).catch(() => undefined);
+  }, LLAMA_IDLE_MS);
+  entry.timer.unref();
 }
 
 /**

@@ -4,8 +4,8 @@
  * the documents they cover). One writer and any number of readers, also across processes.
  */
 import { RalmError } from '../core/errors.js';
-import type { Bm25Params, DocumentInput, DocumentSection, Explanation, Metadata } from '../core/types.js';
-import { getAnalyzer } from '../analysis/index.js';
+import type { Bm25Params, DocumentInput, Explanation, Metadata } from '../core/types.js';
+import { getAnalyzer, hasTermIds, ParallelAnalysis } from '../analysis/index.js';
 import type { Analyzer } from '../analysis/types.js';
 import { acquireWriteLock, DocumentStore, documentHash, STORE_FILE } from '../store/index.js';
 import {
@@ -17,18 +17,34 @@ import {
   mergeSegments,
   type Segment,
 } from '../index/sparse/index.js';
-import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
-import { NearDuplicateIndex, jaccardSimilarity, shingles } from '../ingest/dedup.js';
+import { DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
+import { NearDuplicateIndex, shingleSimilarity } from '../ingest/dedup.js';
 import { compileFilter, filterFromJson, parseFilter } from '../retrieve/filter.js';
 import { defaults } from './defaults.js';
-import { DenseState, DEFAULT_DENSE_SETTINGS, type DenseSettings } from './dense.js';
+import { DenseState, denseSettingsFor, embedderSpecOf, normalizeEmbedderSpec, type DenseOptions, type DenseSettings, type DenseStats } from './dense.js';
 import { fuse, type FusionOptions, type RankedList } from '../retrieve/fusion.js';
 import { maximalMarginalRelevance } from '../retrieve/mmr.js';
 import { createTermMatcher, makeSnippet } from './snippet.js';
+import { chunkText, hasAtLeastWords, MIN_DEDUPLICATE_TOKENS, normalizeDocument, prepareNormalized, type EncodedTerms, type PreparedDocument, type PrepareSettings } from './prepare.js';
 
 const SEGMENT_KIND = 'sparse.segment';
-/** Chunks shorter than this (in tokens) are never treated as near-duplicates: too little text to judge. */
-const MIN_DEDUPLICATE_TOKENS = 8;
+/** An add() whose documents hold at least this many characters analyzes them in worker threads (when there are any). */
+const PARALLEL_ANALYSIS_MIN_CHARACTERS = 256 * 1024;
+/**
+ * The terms `add()` prepares documents with: none. It analyzes each chunk itself when it writes it (see `indexChunk`),
+ * as term ids straight into the segment writer, on worker threads for a large add.
+ */
+const DEFERRED_TERMS: string[] = Object.freeze([]) as unknown as string[];
+const deferredAnalysis = (name: string): Analyzer => ({ name, analyze: () => DEFERRED_TERMS });
+/**
+ * A chunk whose estimated Jaccard similarity to an indexed one is at least the threshold minus this is checked with
+ * the exact Jaccard similarity of the shingle sets (the estimate's standard error is ≈ 0.027 at 0.9: 0.1 is 3.7 of
+ * them, so a pair truly above the threshold is not missed for its estimate falling short; on the ingest benchmark's
+ * corpora the lowest estimate of a pair with exact similarity ≥ 0.9 was 0.835).
+ */
+const NEAR_DUPLICATE_CHECK_MARGIN = 0.1;
+/** Chunks a commit adds from which on it releases the near-duplicate index (see `commit`). */
+const RELEASE_NEAR_DUPLICATES_AFTER = 100_000;
 
 /** Options of {@link openCollection}. */
 export interface OpenCollectionOptions {
@@ -56,16 +72,27 @@ export interface OpenCollectionOptions {
   /** Chunks buffered in memory before a segment is flushed into the open commit (default 50,000). */
   flushChunks?: number;
   /**
-   * Near-duplicate removal, recorded for a new collection: a chunk whose estimated Jaccard similarity
-   * (MinHash over word 5-shingles) with a stored chunk reaches `threshold` is stored once — linked to
-   * every source — and indexed once. `false` turns it off. Default `{ threshold: 0.9 }`.
+   * Worker threads that analyze the chunks of a large `add()` while the calling thread stores the documents
+   * (default: one per idle core beyond the calling thread's, at most 3 — see `defaultAnalysisWorkers`; `0`:
+   * everything on the calling thread). The index is the same either way.
+   */
+  analysisWorkers?: number;
+  /**
+   * Near-duplicate removal, recorded for a new collection: a chunk whose Jaccard similarity of word
+   * 5-shingles with a stored chunk reaches `threshold` (candidates found by MinHash and LSH, then
+   * confirmed exactly) is stored once — linked to every source — and indexed once. `false` turns it
+   * off. Default `{ threshold: 0.9 }`.
    */
   deduplicate?: false | { threshold?: number };
   /**
-   * Dense retrieval, recorded for a new collection: `'lsa'` fits LSA embeddings (no model weights
-   * needed) at commit time, enabling `mode: 'dense' | 'hybrid'` searches. Default `false`.
+   * Dense retrieval, enabling `mode: 'dense' | 'hybrid'` searches. The embedder is recorded for a new collection:
+   * `'lsa'` fits LSA embeddings (no model weights needed) at commit time; an ONNX model id or folder, or
+   * `'openai:<model>'` (any OpenAI-compatible server), embeds every chunk at commit (cached, batched) and every
+   * query at search. For an existing collection `embedder` may be omitted; given, it must be the recorded one.
+   * The other fields of {@link DenseOptions} (endpoint, key, workers, progress …) apply to this session. Default
+   * `false`.
    */
-  dense?: false | 'lsa' | Partial<DenseSettings>;
+  dense?: false | string | DenseOptions;
 }
 
 /** Options of {@link Collection.search}. */
@@ -93,6 +120,12 @@ export interface SearchOptions {
   fusion?: 'rrf' | 'score' | 'attention';
   /** Maximal marginal relevance over the dense vectors with this λ (1 = relevance only), for diverse hits. */
   mmr?: number;
+  /**
+   * The query's vector, computed by the caller (dense and hybrid modes): used instead of embedding the query. It must
+   * come from the collection's embedder (same dimension). `search()` embeds the query itself; `searchNow()` needs
+   * this for a collection with a model embedder.
+   */
+  queryVector?: Float32Array;
 }
 
 /** One ranked hit. */
@@ -149,6 +182,8 @@ export interface CollectionStats {
   terms: number;
   averageDocumentLength: number;
   lastSeq: number;
+  /** The dense side (embedder, vectors, index kind, checkpoint), when the collection has one. */
+  dense?: DenseStats;
 }
 
 /** The open commit: rows already written inside one SQLite transaction, not yet visible to anyone. */
@@ -162,6 +197,8 @@ interface Staging {
   addedKeys: Map<number, string>;
   /** Per document id: what this commit does to it. */
   changes: Map<string, 'added' | 'updated' | 'deleted'>;
+  /** The highest chunk key written since the last flush (a segment's keys increase); -1 when none. */
+  lastKey: number;
 }
 
 interface LoadedSegment {
@@ -201,16 +238,34 @@ export class Collection {
   private idOf = new Map<number, string>();
   private searcher!: SparseSearcher;
   private seq = 0;
+  /** The store's purge count when this instance last loaded (a reader reloads fully when it changes). */
+  private purgeGeneration = 0;
+  private liveCount: { seq: number; count: number } | undefined;
   private staging: Staging | null = null;
   private unchanged = 0;
   private nextChunkno = 1;
   private readonly chunking: ChunkOptions | false;
   private readonly deduplicate: { threshold: number } | false;
   private readonly denseSettings: DenseSettings | false;
+  /** Per-session dense options (endpoint, key, workers, progress). */
+  private readonly denseOptions: DenseOptions;
   private dense: DenseState | null = null;
+  /** The dense side being loaded by `load()` (awaited by open, refresh and search). */
+  private denseLoading: Promise<void> = Promise.resolve();
+  /** Set while a commit embeds its chunks (the open commit must not change meanwhile). */
+  private embedding = false;
+  /** Per term table of a worker thread: its term ids as ids of the current segment writer (see `writerTermIds`). */
+  private termMappings = new WeakMap<readonly string[], { writer: SegmentWriter; ids: Int32Array }>();
   /** Near-duplicate index over live canonical chunks; built on the first add that needs it. */
   private nearDuplicates: NearDuplicateIndex | null = null;
   private readonly flushChunks: number;
+  /** See {@link OpenCollectionOptions.analysisWorkers}; undefined: the default. */
+  private readonly analysisWorkers: number | undefined;
+  /** The parallel analysis of the running add() (null: chunks are analyzed as they are written). */
+  private parallel: ParallelAnalysis | null = null;
+  /** Keys of the chunks queued in `parallel`, in order; `parallelKeys[parallelNext]` gets the next ids. */
+  private parallelKeys: number[] = [];
+  private parallelNext = 0;
   /** Whether some live document has more than one chunk (else grouping hits by document is a no-op). */
   private multiChunk = false;
   /** chunk key → its document's metadata; loaded on the first filtered search. */
@@ -224,13 +279,15 @@ export class Collection {
     analyzer: Analyzer,
     bm25: Bm25Params,
     releaseLock: (() => void) | null,
-    settings: { mergeFactor: number; chunking: ChunkOptions | false; flushChunks: number; deduplicate: { threshold: number } | false; dense: DenseSettings | false },
+    settings: { mergeFactor: number; chunking: ChunkOptions | false; flushChunks: number; analysisWorkers?: number; deduplicate: { threshold: number } | false; dense: DenseSettings | false; denseOptions: DenseOptions },
   ) {
     this.store = store;
     this.denseSettings = settings.dense;
+    this.denseOptions = settings.denseOptions;
     this.chunking = settings.chunking;
     this.deduplicate = settings.deduplicate;
     this.flushChunks = settings.flushChunks;
+    this.analysisWorkers = settings.analysisWorkers;
     this.path = store.folder;
     this.readOnly = store.readOnly;
     this.analyzer = analyzer;
@@ -266,7 +323,7 @@ export class Collection {
             throw new RalmError('INVALID_ARGUMENT', `deduplicate.threshold must be in (0, 1], got ${deduplicate.threshold}`);
           }
           store.setMeta('deduplicate', JSON.stringify(deduplicate));
-          const dense = options.dense === undefined || options.dense === false ? false : { ...DEFAULT_DENSE_SETTINGS, ...(options.dense === 'lsa' ? {} : options.dense) };
+          const dense = enablesDense(options.dense) ? denseSettingsFor(options.dense) : false;
           store.setMeta('dense', JSON.stringify(dense));
         });
       } else if (options.analyzer !== undefined && options.analyzer !== recorded) {
@@ -286,10 +343,22 @@ export class Collection {
       const chunking = JSON.parse(store.getMeta('chunking') ?? 'false') as ChunkOptions | false;
       const flushChunks = options.flushChunks ?? 50_000;
       if (!Number.isInteger(flushChunks) || flushChunks < 1) throw new RalmError('INVALID_ARGUMENT', `flushChunks must be a positive integer, got ${flushChunks}`);
+      const analysisWorkers = options.analysisWorkers;
+      if (analysisWorkers !== undefined && (!Number.isInteger(analysisWorkers) || analysisWorkers < 0)) {
+        throw new RalmError('INVALID_ARGUMENT', `analysisWorkers must be an integer ≥ 0, got ${analysisWorkers}`);
+      }
       const deduplicate = JSON.parse(store.getMeta('deduplicate') ?? 'false') as { threshold: number } | false;
       const dense = JSON.parse(store.getMeta('dense') ?? 'false') as DenseSettings | false;
-      const collection = new Collection(store, analyzer, bm25, release, { mergeFactor, chunking, flushChunks, deduplicate, dense });
+      const denseOptions: DenseOptions = typeof options.dense === 'string' ? { embedder: options.dense } : options.dense || {};
+      if (options.dense) checkDenseOption(options.path, dense, denseOptions);
+      const collection = new Collection(store, analyzer, bm25, release, { mergeFactor, chunking, flushChunks, analysisWorkers, deduplicate, dense, denseOptions });
       collection.load();
+      try {
+        await collection.denseLoading;
+      } catch (error) {
+        await collection.dense?.close().catch(() => {});
+        throw error;
+      }
       return collection;
     } catch (error) {
       release?.();
@@ -303,6 +372,7 @@ export class Collection {
     const store = this.store;
     if (this.readOnly) store.beginSnapshot();
     this.seq = store.lastSeq();
+    this.purgeGeneration = store.purgeGeneration();
     const loaded: LoadedSegment[] = [];
     const cache = new Map<string, Segment>();
     for (const artifact of store.artifacts(SEGMENT_KIND)) {
@@ -353,22 +423,20 @@ export class Collection {
     this.idOf = idOf;
     this.deleted = deleted;
     this.metadataOf = null;
-    if (this.denseSettings) {
-      const dense = DenseState.load(store, this.denseSettings, (key) => idOf.has(key));
-      // chunks committed after the dense update (replayed above) are folded in, in memory
-      if (dense.model) {
-        const missing = [...idOf.keys()].filter((key) => !dense.index.has(key));
-        for (const key of missing) {
-          const counts = new Map<string, number>();
-          for (const term of this.termsOfChunk(key)) counts.set(term, (counts.get(term) ?? 0) + 1);
-          dense.index.add([key], [dense.embedQuery([...counts].map(([term, boost]) => ({ term, boost })))]);
-        }
-      }
-      this.dense = dense;
-    }
+    if (this.denseSettings) this.denseLoading = this.loadDense(idOf);
     this.multiChunk = idOf.size > new Set(idOf.values()).size;
     this.nextChunkno = Math.max(store.maxChunkno() + 1, this.maxIndexedKey() + 1);
     this.rebuildSearcher();
+  }
+
+  /**
+   * Loads (or, on a reader's refresh, brings up to date) the dense side: vectors of the live chunks from the store,
+   * or the HNSW checkpoint reconciled with it; live LSA chunks without a stored vector are folded in, in memory.
+   */
+  private async loadDense(idOf: ReadonlyMap<number, string>): Promise<void> {
+    const dense = await DenseState.load({ store: this.store, settings: this.denseSettings as DenseSettings, options: this.denseOptions, live: idOf, seq: this.seq, previous: this.dense });
+    dense.foldInMissing((key) => this.termsOfChunk(key));
+    this.dense = dense;
   }
 
   private rebuildSearcher(): void {
@@ -377,6 +445,10 @@ export class Collection {
 
   private assertOpen(): void {
     if (this.closed) throw new RalmError('CLOSED', `collection ${this.path} is closed`);
+  }
+
+  private assertNotEmbedding(): void {
+    if (this.embedding) throw new RalmError('INVALID_ARGUMENT', `collection ${this.path} is committing (embedding its chunks): wait for commit() to finish before changing it`);
   }
 
   private assertWritable(): void {
@@ -392,54 +464,163 @@ export class Collection {
    */
   add(documents: DocumentInput | readonly DocumentInput[]): void {
     this.assertWritable();
+    this.assertNotEmbedding();
     const list = Array.isArray(documents) ? documents : [documents as DocumentInput];
-    for (let i = 0; i < list.length; i++) {
-      const document = normalizeDocument(list[i]!, i);
-      const hash = documentHash(document);
-      const live = this.store.liveVersion(document.id);
-      if (live && live.hash === hash) {
-        this.unchanged++;
-        continue;
+    const settings = this.prepareSettings();
+    const deferred = deferredAnalysis(this.analyzer.name);
+    this.parallel = this.startParallelAnalysis(list);
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const document = normalizeDocument(list[i]!, i);
+        const hash = documentHash(document);
+        const live = this.store.liveVersion(document.id);
+        if (live && live.hash === hash) {
+          this.unchanged++;
+          continue;
+        }
+        this.write(prepareNormalized(document, hash, settings, deferred), live);
       }
-      this.guarded(() => {
-        const staging = this.beginStaging();
-        if (live) this.removeVersion(staging, live.docno);
-        const previous = staging.changes.get(document.id);
-        staging.changes.set(document.id, previous === 'added' || (previous === undefined && !live) ? 'added' : 'updated');
-        const chunks = this.chunksOf(document);
-        const rows: Array<ReturnType<Collection['chunksOf']>[number] & { chunkno: number; duplicateOf?: number }> = chunks.map((c) => ({ ...c, chunkno: this.nextChunkno++ }));
-        const nearDuplicates = this.nearDuplicateIndex();
-        if (nearDuplicates) {
-          for (const row of rows) {
-            const body = document.text.slice(row.start, row.end);
-            if (!hasAtLeastWords(body, MIN_DEDUPLICATE_TOKENS)) continue;
-            const candidate = nearDuplicates.find(body);
-            if (candidate === null) {
-              nearDuplicates.add(row.chunkno, body);
-              continue;
-            }
-            // MinHash only estimates: confirm with the exact Jaccard similarity of the two shingle sets, so a
-            // chunk with distinct content (true similarity below the threshold) is never hidden behind another
-            const canonicalText = rows.some((r) => r.chunkno === candidate) ? null : this.chunkBody(candidate);
-            if (canonicalText !== null && jaccardSimilarity(shingles(body), shingles(canonicalText)) >= (this.deduplicate as { threshold: number }).threshold) {
-              row.duplicateOf = candidate;
+    } finally {
+      const parallel = this.parallel;
+      if (parallel) {
+        try {
+          // also when a document was refused: the chunks queued before it belong to the open commit
+          if (this.staging) this.guarded(() => parallel.drain());
+        } finally {
+          parallel.close();
+          this.parallel = null;
+          this.parallelKeys = [];
+          this.parallelNext = 0;
+        }
+      }
+    }
+  }
+
+  /**
+   * What preparing a document for this collection depends on (see `prepareDocument` in `prepare.ts`): documents
+   * prepared elsewhere (a worker thread) with these settings can be handed to {@link addPrepared}.
+   * @example const settings = collection.prepareSettings(); // { analyzer: 'auto', chunking: {...}, deduplicate: true }
+   */
+  prepareSettings(): PrepareSettings {
+    return { analyzer: this.analyzer.name, chunking: this.chunking, deduplicate: this.deduplicate !== false };
+  }
+
+  /**
+   * Whether `add(document)` would skip the document as equal to its stored version (false for an invalid document:
+   * `add` reports it). Lets a caller skip preparing it.
+   * @example if (!collection.isUnchanged(doc)) collection.addPrepared(prepareDocument(doc, 0, collection.prepareSettings()));
+   */
+  isUnchanged(document: DocumentInput): boolean {
+    this.assertOpen();
+    let normalized;
+    try {
+      normalized = normalizeDocument(document, 0);
+    } catch {
+      return false;
+    }
+    return this.store.liveVersion(normalized.id)?.hash === documentHash(normalized);
+  }
+
+  /**
+   * Adds a document prepared with {@link prepareSettings} (the result is the same as {@link add} of the document).
+   * @example collection.addPrepared(prepareDocument(doc, 0, collection.prepareSettings()));
+   */
+  addPrepared(prepared: PreparedDocument): void {
+    this.assertWritable();
+    this.assertNotEmbedding();
+    const live = this.store.liveVersion(prepared.id);
+    if (live && live.hash === prepared.hash) {
+      this.unchanged++;
+      return;
+    }
+    this.write(prepared, live);
+  }
+
+  /** Writes a prepared document into the open commit, replacing its live version. */
+  private write(document: PreparedDocument, live: { docno: number } | undefined): void {
+    this.guarded(() => {
+      const staging = this.beginStaging();
+      if (live) this.removeVersion(staging, live.docno);
+      const previous = staging.changes.get(document.id);
+      staging.changes.set(document.id, previous === 'added' || (previous === undefined && !live) ? 'added' : 'updated');
+      const rows: Array<PreparedDocument['chunks'][number] & { chunkno: number; duplicateOf?: number }> = document.chunks.map((c) => ({ ...c, chunkno: this.nextChunkno++ }));
+      const nearDuplicates = this.nearDuplicateIndex();
+      if (nearDuplicates && document.signatures) {
+        const threshold = (this.deduplicate as { threshold: number }).threshold;
+        rows.forEach((row, c) => {
+          const signature = document.signatures![c];
+          if (!signature) return; // too short to judge
+          // MinHash only estimates: candidates are confirmed with the exact Jaccard similarity of the shingle sets (the
+          // most similar one is linked; ties: the oldest chunk), so a chunk with distinct content is never hidden
+          // behind another. A chunk of this same document (not stored yet) is not linked to.
+          let best: number | undefined;
+          let bestSimilarity = threshold;
+          for (const { key } of nearDuplicates.similar(signature, Math.max(0, threshold - NEAR_DUPLICATE_CHECK_MARGIN))) {
+            if (rows.some((r) => r.chunkno === key)) continue;
+            const canonical = this.store.chunkText(key);
+            if (canonical === undefined) continue;
+            const similarity = shingleSimilarity(document.text.slice(row.start, row.end), canonical);
+            if (similarity > bestSimilarity || (similarity === bestSimilarity && (best === undefined || key < best))) {
+              best = key;
+              bestSimilarity = similarity;
             }
           }
-        }
-        this.store.insertDocument({ ...document, hash }, staging.seq, rows);
-        for (const row of rows) {
-          if (row.duplicateOf !== undefined) continue; // stored once: the canonical chunk is indexed
-          staging.writer.add(row.chunkno, this.analyzer.analyze(chunkText(document.title, document.text, row)));
+          if (best !== undefined) row.duplicateOf = best;
+          else nearDuplicates.insert(row.chunkno, signature);
+        });
+      }
+      this.store.insertDocument(document, staging.seq, rows);
+      const encoded = document.encodedTerms;
+      let at = 0; // position of the chunk's first term in `encoded.ids`
+      rows.forEach((row, c) => {
+        const from = at;
+        if (encoded) at += encoded.lengths[c]!;
+        if (row.duplicateOf !== undefined) return; // stored once: the canonical chunk is indexed
+        if (encoded) {
+          staging.writer.addIds(row.chunkno, this.writerTermIds(staging.writer, encoded, from, at));
+          staging.lastKey = row.chunkno;
           staging.addedKeys.set(row.chunkno, document.id);
+          return;
         }
-        if (staging.writer.documentCount >= this.flushChunks) this.flush(staging);
+        const terms = document.terms[c]!;
+        if (terms === DEFERRED_TERMS) this.indexChunk(staging, row.chunkno, chunkText(document.title, document.text, row));
+        else staging.writer.add(row.chunkno, terms);
+        staging.lastKey = row.chunkno;
+        staging.addedKeys.set(row.chunkno, document.id);
       });
+      if (staging.writer.documentCount + (this.parallel?.pending ?? 0) >= this.flushChunks) this.flush(staging);
+    });
+  }
+
+  /**
+   * `encoded.ids[from, to)` as ids of `writer`'s vocabulary: each term of a worker's table is looked up once per
+   * writer, then it is a number (the terms of a large ingest cost no string hashing per occurrence).
+   */
+  private writerTermIds(writer: SegmentWriter, encoded: EncodedTerms, from: number, to: number): Int32Array {
+    let mapping = this.termMappings.get(encoded.table);
+    if (!mapping || mapping.writer !== writer) {
+      mapping = { writer, ids: new Int32Array(Math.max(1024, encoded.table.length)).fill(-1) };
+      this.termMappings.set(encoded.table, mapping);
+    } else if (mapping.ids.length < encoded.table.length) {
+      const grown = new Int32Array(Math.max(encoded.table.length, mapping.ids.length * 2)).fill(-1);
+      grown.set(mapping.ids);
+      mapping.ids = grown;
     }
+    const ids = mapping.ids;
+    const out = new Int32Array(to - from);
+    for (let i = from; i < to; i++) {
+      const local = encoded.ids[i]!;
+      let id = ids[local]!;
+      if (id < 0) ids[local] = id = writer.idOf(encoded.table[local]!);
+      out[i - from] = id;
+    }
+    return out;
   }
 
   /** Deletes documents by id (part of the open commit). Unknown ids are ignored. */
   delete(ids: string | readonly string[]): void {
     this.assertWritable();
+    this.assertNotEmbedding();
     for (const id of typeof ids === 'string' ? [ids] : ids) {
       const live = this.store.liveVersion(id);
       if (!live) continue;
@@ -491,7 +672,7 @@ export class Collection {
   private beginStaging(): Staging {
     if (this.staging) return this.staging;
     this.store.beginTransaction();
-    this.staging = { seq: this.store.lastSeq() + 1, writer: new SegmentWriter(), segments: [], deletedKeys: [], addedKeys: new Map(), changes: new Map() };
+    this.staging = { seq: this.store.lastSeq() + 1, writer: new SegmentWriter(), segments: [], deletedKeys: [], addedKeys: new Map(), changes: new Map(), lastKey: -1 };
     return this.staging;
   }
 
@@ -510,9 +691,13 @@ export class Collection {
       this.store.setDuplicateOf(heir!.chunkno, null);
       for (const other of others) this.store.setDuplicateOf(other.chunkno, heir!.chunkno);
       const owner = this.store.documentByDocno(heir!.docno)!;
-      staging.writer.add(heir!.chunkno, this.analyzer.analyze(chunkText(owner.title, owner.text, heir!)));
+      // the heir is an older chunk: when newer keys were written in this commit, it starts a new segment
+      if (heir!.chunkno <= staging.lastKey) this.flush(staging);
+      staging.lastKey = Math.max(staging.lastKey, heir!.chunkno);
+      this.indexChunk(staging, heir!.chunkno, chunkText(owner.title, owner.text, heir!));
       staging.addedKeys.set(heir!.chunkno, heir!.id);
-      this.nearDuplicates?.add(heir!.chunkno, owner.text.slice(heir!.start, heir!.end));
+      const heirText = owner.text.slice(heir!.start, heir!.end);
+      if (this.nearDuplicates && hasAtLeastWords(heirText, MIN_DEDUPLICATE_TOKENS)) this.nearDuplicates.insert(heir!.chunkno, heirText);
     }
   }
 
@@ -521,22 +706,74 @@ export class Collection {
     if (!this.nearDuplicates) {
       const index = new NearDuplicateIndex({ threshold: this.deduplicate.threshold });
       for (const { chunkno, text } of this.store.iterateLiveChunkTexts()) {
-        if (hasAtLeastWords(text, MIN_DEDUPLICATE_TOKENS)) index.add(chunkno, text);
+        if (hasAtLeastWords(text, MIN_DEDUPLICATE_TOKENS)) index.insert(chunkno, text);
       }
       this.nearDuplicates = index;
     }
     return this.nearDuplicates;
   }
 
+  /**
+   * A parallel analysis for the chunks of a large add(), or null (small add, one core, analyzer not registered, no
+   * compiled worker): the chunks are then analyzed on this thread as they are written. The segments are the same.
+   */
+  private startParallelAnalysis(list: readonly DocumentInput[]): ParallelAnalysis | null {
+    let characters = 0;
+    for (let i = 0; i < list.length && characters < PARALLEL_ANALYSIS_MIN_CHARACTERS; i++) {
+      const text = (list[i] as Partial<DocumentInput> | null)?.text;
+      if (typeof text === 'string') characters += text.length;
+    }
+    if (characters < PARALLEL_ANALYSIS_MIN_CHARACTERS) return null;
+    return ParallelAnalysis.start({
+      analyzer: this.analyzer,
+      workers: this.analysisWorkers,
+      vocabulary: () => this.staging!.writer,
+      consume: (ids) => this.staging!.writer.addIds(this.parallelKeys[this.parallelNext++]!, ids),
+    });
+  }
+
+  /** Analyzes a chunk into the open commit's segment writer (queued for the parallel analysis when one runs). */
+  private indexChunk(staging: Staging, key: number, text: string): void {
+    if (this.parallel) {
+      if (this.parallelNext === this.parallelKeys.length) {
+        this.parallelKeys = [];
+        this.parallelNext = 0;
+      }
+      this.parallelKeys.push(key);
+      this.parallel.push(text);
+    } else if (hasTermIds(this.analyzer)) {
+      staging.writer.addIds(key, this.analyzer.analyzeToIds(text, staging.writer));
+    } else {
+      staging.writer.add(key, this.analyzer.analyze(text));
+    }
+  }
+
   /** Writes the in-memory segment of the open commit into it (bounded memory for large ingests). */
   private flush(staging: Staging): void {
+    this.parallel?.drain(); // the chunks it holds belong to this segment
+    staging.lastKey = -1;
     if (staging.writer.documentCount === 0) return;
     const name = `s${staging.seq}-${staging.segments.length}`;
     const bytes = encodeSegment(staging.writer.finish());
-    this.store.putArtifact({ kind: SEGMENT_KIND, name, seq: staging.seq, bytes });
-    // search what readers will search: the segment decoded from the bytes just written (compact typed-array views)
-    staging.segments.push({ name, seq: staging.seq, segment: decodeSegment(bytes, `${this.store.file}: artifact ${SEGMENT_KIND}/${name}`) });
     staging.writer = new SegmentWriter();
+    this.store.putArtifact({ kind: SEGMENT_KIND, name, seq: staging.seq, bytes });
+    // Not kept in memory while the commit is open (a large ingest would hold its whole index): read back from the
+    // open transaction on first use (the commit's dense update, publishing), then it is what readers will search
+    // too — the segment decoded from the bytes written (compact typed-array views).
+    const store = this.store;
+    let segment: Segment | undefined;
+    staging.segments.push({
+      name,
+      seq: staging.seq,
+      get segment(): Segment {
+        if (!segment) {
+          const artifact = store.artifact(SEGMENT_KIND, name);
+          if (!artifact) throw new RalmError('FORMAT', `${store.file}: artifact ${SEGMENT_KIND}/${name} of the open commit is missing`, { file: store.file });
+          segment = decodeSegment(artifact.bytes, `${store.file}: artifact ${SEGMENT_KIND}/${name}`);
+        }
+        return segment;
+      },
+    });
   }
 
   /** Runs a write of the open commit; on failure the whole open commit is rolled back. */
@@ -549,18 +786,13 @@ export class Collection {
     }
   }
 
-  private chunksOf(document: { text: string; sections?: DocumentSection[] }): Array<{ ordinal: number; start: number; end: number; headingPath?: string[]; page?: number }> {
-    if (this.chunking === false || document.text.length === 0) return [{ ordinal: 0, start: 0, end: document.text.length }];
-    const chunks = chunkDocument({ text: document.text, sections: document.sections }, this.chunking);
-    if (chunks.length === 0) return [{ ordinal: 0, start: 0, end: document.text.length }];
-    return chunks.map((c, ordinal) => ({ ordinal, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page }));
-  }
-
   /**
    * Discards the open commit: nothing it added or deleted reaches the collection.
    * @example collection.add(doc); collection.rollback(); // as if add() had not been called
    */
   rollback(): void {
+    this.assertNotEmbedding();
+    this.dense?.discard();
     this.store.rollbackTransaction();
     this.staging = null;
     this.nearDuplicates = null; // it may hold chunks of the discarded commit: rebuilt when needed
@@ -575,11 +807,15 @@ export class Collection {
    */
   async commit(): Promise<CommitResult> {
     this.assertWritable();
+    this.assertNotEmbedding();
     const started = performance.now();
     const unchanged = this.unchanged;
     this.unchanged = 0;
     const staging = this.staging;
     if (!staging) return { seq: this.seq, added: 0, updated: 0, deleted: 0, unchanged, seconds: (performance.now() - started) / 1000 };
+    // A large commit lets go of the near-duplicate index (rebuilt from the store when a later add needs it): its
+    // memory, about 260 bytes a chunk, is better spent on the commit's last segment and the merges that follow it.
+    if (staging.addedKeys.size >= RELEASE_NEAR_DUPLICATES_AFTER) this.nearDuplicates = null;
     let added = 0;
     let updated = 0;
     let deletedCount = 0;
@@ -588,15 +824,30 @@ export class Collection {
       else if (change === 'updated') updated++;
       else deletedCount++;
     }
+    const dense = this.dense;
+    if (dense && !dense.isLsa) {
+      // a model embedder: embed the new chunks (and any live chunk still without a vector) before the commit ends
+      const deletedNow = new Set(staging.deletedKeys);
+      const keys = [...staging.addedKeys.keys()];
+      for (const key of dense.missing) if (!deletedNow.has(key) && !staging.addedKeys.has(key) && this.idOf.has(key)) keys.push(key);
+      this.embedding = true;
+      try {
+        await dense.embed({ seq: staging.seq, keys, textsOf: (batch) => this.chunkTexts(batch) });
+      } catch (error) {
+        this.embedding = false;
+        this.rollback();
+        throw error;
+      } finally {
+        this.embedding = false;
+      }
+    }
     this.guarded(() => {
       this.flush(staging);
-      if (this.denseSettings) {
-        this.dense ??= new DenseState(this.denseSettings);
+      if (dense) {
         const deletedNow = new Set(staging.deletedKeys);
         let liveCount = staging.addedKeys.size;
         for (const key of this.idOf.keys()) if (!deletedNow.has(key)) liveCount++;
-        this.dense.update({
-          store: this.store,
+        dense.update({
           seq: staging.seq,
           segments: [...this.segments.map((x) => x.segment), ...staging.segments.map((x) => x.segment)],
           isLive: (key) => staging.addedKeys.has(key) || (this.idOf.has(key) && !deletedNow.has(key)),
@@ -629,6 +880,7 @@ export class Collection {
     }
     if (this.metadataOf && staging.addedKeys.size > 0) this.metadataOf = null; // reloaded on the next filtered search
     this.rebuildSearcher();
+    await dense?.publish(staging.seq);
     if (this.segments.length > this.mergeFactor && !this.mergeScheduled) {
       this.mergeScheduled = new Promise((resolve) => setImmediate(resolve)).then(() => {
         this.mergeScheduled = null;
@@ -638,10 +890,13 @@ export class Collection {
     return { seq: staging.seq, added, updated, deleted: deletedCount, unchanged, seconds: (performance.now() - started) / 1000 };
   }
 
-  /** The text of a stored chunk (without the title), or null when it is gone. */
-  private chunkBody(key: number): string | null {
-    const row = this.store.getChunks([key]).get(key);
-    return row ? row.document.text.slice(row.chunk.start, row.chunk.end) : null;
+  /** The texts of stored chunks as they are embedded (title included for the first chunk), with a label for messages. */
+  private chunkTexts(keys: readonly number[]): Map<number, { text: string; label: string }> {
+    const out = new Map<number, { text: string; label: string }>();
+    for (const [key, row] of this.store.getChunks(keys)) {
+      out.set(key, { text: chunkText(row.document.title, row.document.text, row.chunk), label: `chunk ${row.chunk.ordinal + 1} of document "${row.document.id}"` });
+    }
+    return out;
   }
 
   /** Re-analyzes a stored chunk (title included for the first chunk), as it was indexed. */
@@ -650,7 +905,7 @@ export class Collection {
     return row ? this.analyzer.analyze(chunkText(row.document.title, row.document.text, row.chunk)) : [];
   }
 
-  /** Seconds the last commit spent on embeddings (LSA fit or fold-in); 0 without dense retrieval. */
+  /** Seconds the last commit spent on embeddings (LSA fit or fold-in, or the model's calls); 0 without dense retrieval. */
   get lastEmbedSeconds(): number {
     return this.dense?.lastEmbedSeconds ?? 0;
   }
@@ -712,6 +967,12 @@ export class Collection {
    * @example const { hits } = await collection.search('ranking function', { k: 10, explain: true });
    */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    await this.denseLoading;
+    const dense = this.dense;
+    const mode = options.mode ?? 'bm25';
+    if (mode !== 'bm25' && options.queryVector === undefined && dense && !dense.isLsa && dense.ready && typeof query === 'string' && query.trim() !== '') {
+      return this.searchNow(query, { ...options, queryVector: await dense.embedQueryText(query) });
+    }
     return this.searchNow(query, options);
   }
 
@@ -722,7 +983,7 @@ export class Collection {
     const k = options.k ?? defaults.k;
     if (!Number.isInteger(k) || k < 1) throw new RalmError('INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
     const terms = this.analyzeQuery(query);
-    if (terms.length === 0) {
+    if (terms.length === 0 && !(options.mode === 'dense' && options.queryVector !== undefined)) {
       throw new RalmError(
         'EMPTY_QUERY',
         query.trim().length === 0
@@ -742,13 +1003,20 @@ export class Collection {
     const group = options.group ?? 'document';
     const mode = options.mode ?? 'bm25';
     if (mode !== 'bm25' && mode !== 'dense' && mode !== 'hybrid') throw new RalmError('INVALID_ARGUMENT', `mode must be bm25, dense or hybrid, got ${String(mode)}`);
-    if (mode !== 'bm25' && !this.dense?.model) {
+    if (mode !== 'bm25' && !this.dense?.ready) {
       throw new RalmError(
         'INVALID_ARGUMENT',
         this.denseSettings
           ? `collection ${this.path} has no dense vectors yet: commit some documents first`
-          : `collection ${this.path} has no dense index: build it with \`ralm index … --embedder lsa\` (a new collection), or search with --mode bm25`,
+          : `collection ${this.path} has no dense index: build it with \`ralm index … --embedder lsa\` (or a model: --embedder <model id or folder> | openai:<model>; a new collection), or search with --mode bm25`,
       );
+    }
+    let queryVector = options.queryVector;
+    if (mode !== 'bm25' && queryVector === undefined) {
+      if (!this.dense!.isLsa) {
+        throw new RalmError('INVALID_ARGUMENT', `collection ${this.path} embeds queries with "${this.dense!.settings.embedder}", which is asynchronous: use search(), or pass options.queryVector to searchNow()`);
+      }
+      queryVector = this.dense!.embedQuery(terms);
     }
     const explanations = new Map<number, Explanation>();
     const retrieveDepth = (depth: number) => {
@@ -756,21 +1024,21 @@ export class Collection {
       const pool = Math.max(depth, 100);
       const live = (key: number) => this.idOf.has(key) && (filter === undefined || filter(key));
       const dense = this.dense!;
-      const denseHits = mode === 'bm25' ? [] : dense.index.search(dense.embedQuery(terms), { k: pool, filter: live }).map((h) => ({ key: h.key, score: h.score }));
+      const denseHits = mode === 'bm25' ? [] : dense.search(queryVector!, { k: pool, filter: live });
       if (mode === 'dense' && options.mmr === undefined) return denseHits.slice(0, depth).map((h) => ({ docKey: h.key, score: h.score }));
       const lists: RankedList[] = [];
       if (mode !== 'dense') lists.push({ retriever: 'bm25', hits: searcher.search(terms, { k: pool, filter }).map((h) => ({ key: h.docKey, score: h.score })) });
-      if (mode !== 'bm25') lists.push({ retriever: 'lsa', hits: denseHits });
-      const fused = lists.length === 1 ? lists[0]!.hits.map((h) => ({ key: h.key, score: h.score, explanation: undefined })) : fuse(lists, fusionOptions(options.fusion ?? 'attention'));
+      if (mode !== 'bm25') lists.push({ retriever: dense.retrieverName, hits: denseHits });
+      const fused = lists.length === 1 ? lists[0]!.hits.map((h) => ({ key: h.key, score: h.score, explanation: undefined })) : fuse(lists, fusionOptions(options.fusion ?? 'attention', dense.retrieverName));
       for (const f of fused) if (f.explanation) explanations.set(f.key, f.explanation);
       let ranked = fused.map((f) => ({ docKey: f.key, score: f.score }));
-      if (options.mmr !== undefined && this.dense?.model) {
+      if (options.mmr !== undefined && this.dense?.ready) {
         const candidates = ranked.slice(0, Math.max(depth * 3, 30));
         const order = maximalMarginalRelevance({
           candidates: candidates.map((c) => ({ key: c.docKey, score: c.score })),
           lambda: options.mmr,
           k: Math.min(depth, candidates.length),
-          vectors: (key: number) => dense.index.vector(key) ?? new Float32Array(dense.index.dimensions),
+          vectors: (key: number) => dense.vectorOf(key) ?? new Float32Array(dense.index?.dimensions ?? 1),
         });
         const byKey = new Map(candidates.map((c) => [c.docKey, c]));
         ranked = order.map((key) => byKey.get(key)!);
@@ -886,13 +1154,82 @@ export class Collection {
     this.assertOpen();
     if (!this.readOnly) return false;
     this.store.endSnapshot();
+    this.store.beginSnapshot();
     const latest = this.store.lastSeq();
-    if (latest === this.seq && this.store.artifacts(SEGMENT_KIND).length === this.segments.length) {
-      this.store.beginSnapshot();
-      return false;
+    const listed = this.store.artifactNames(SEGMENT_KIND);
+    const current = this.segments;
+    if (latest === this.seq && listed.length === current.length && listed.every((a, i) => a.name === current[i]!.name && a.seq === current[i]!.seq)) return false;
+    if (!this.refreshIncrementally(latest, listed)) {
+      this.store.endSnapshot();
+      this.load();
+      await this.denseLoading;
     }
-    this.load();
     return true;
+  }
+
+  /**
+   * Follows the commits made since this reader's snapshot by reading only what changed: new segments, the
+   * chunks deleted since, and the ids of the new segments' chunks — instead of every live chunk (a full
+   * reload costs hundreds of milliseconds at 100k documents, time a serving process cannot answer in).
+   * Returns false when only a full reload is right: the store purged rows, the index lags the store
+   * (replay), or the collection has dense vectors.
+   */
+  private refreshIncrementally(latest: number, listed: Array<{ name: string; seq: number }>): boolean {
+    const store = this.store;
+    if (this.denseSettings) return false;
+    if (store.purgeGeneration() !== this.purgeGeneration) return false;
+    if (Number(store.getMeta('sparse.checkpoint') ?? 0) < latest) return false;
+    // read everything first, so a failure leaves the current state untouched
+    const known = new Map(this.segments.map((s) => [s.name, s]));
+    const segments: LoadedSegment[] = [];
+    const fresh: Segment[] = [];
+    for (const { name, seq } of listed) {
+      const had = known.get(name);
+      if (had && had.seq === seq) {
+        segments.push(had);
+        continue;
+      }
+      const artifact = store.artifact(SEGMENT_KIND, name);
+      if (!artifact) return false;
+      const segment = decodeSegment(artifact.bytes, `${store.file}: artifact ${artifact.kind}/${artifact.name}`);
+      segments.push({ name, seq, segment });
+      fresh.push(segment);
+    }
+    const removed = store.chunksDeletedAfter(this.seq);
+    const candidates: number[] = [];
+    for (const segment of fresh) for (const key of segment.docKeys) if (!this.idOf.has(key)) candidates.push(key);
+    const added = store.liveChunkIds(candidates);
+    // apply
+    for (const key of removed) {
+      this.idOf.delete(key);
+      this.metadataOf?.delete(key);
+    }
+    let previous: string | undefined;
+    for (const key of [...added.keys()].sort((a, b) => a - b)) {
+      const id = added.get(key)!;
+      this.idOf.set(key, id);
+      if (id === previous) this.multiChunk = true; // chunks of a document get consecutive keys
+      previous = id;
+    }
+    if (this.metadataOf && added.size > 0) this.metadataOf = null; // reloaded on the next filtered search
+    const deleted = new DeletedDocs();
+    for (const { segment } of segments) {
+      const keys = segment.docKeys;
+      for (let i = 0; i < keys.length; i++) if (!this.idOf.has(keys[i]!)) deleted.add(keys[i]!);
+    }
+    this.segmentCache = new Map(segments.map((s) => [s.name, s.segment]));
+    this.segments = segments;
+    this.deleted = deleted;
+    this.seq = latest;
+    this.rebuildSearcher();
+    return true;
+  }
+
+  /** Live documents; counted once per change sequence (a count over every row is not free at 100k documents). */
+  private liveDocumentCount(): number {
+    if (this.staging) return this.store.liveDocumentCount(); // the open commit's rows count, and may be rolled back
+    if (this.liveCount?.seq !== this.seq) this.liveCount = { seq: this.seq, count: this.store.liveDocumentCount() };
+    return this.liveCount.count;
   }
 
   stats(): CollectionStats {
@@ -904,13 +1241,14 @@ export class Collection {
       path: this.path,
       analyzer: this.analyzer.name,
       bm25: { ...this.bm25 },
-      documents: this.store.liveDocumentCount(),
+      documents: this.liveDocumentCount(),
       segments: this.segments.length,
       indexedChunks: indexed - this.deleted.size,
       deletedChunks: this.deleted.size,
       terms: s.termCount,
       averageDocumentLength: s.averageDocumentLength,
       lastSeq: this.seq,
+      ...(this.dense ? { dense: this.dense.stats() } : {}),
     };
   }
 
@@ -918,54 +1256,61 @@ export class Collection {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.mergeScheduled;
+    await this.denseLoading.catch(() => {});
     this.closed = true;
-    if (this.staging) this.rollback();
-    this.store.close();
-    this.releaseLock?.();
+    if (this.staging && !this.embedding) this.rollback();
+    try {
+      await this.dense?.close();
+    } finally {
+      this.store.close();
+      this.releaseLock?.();
+    }
   }
 }
 
-/** Whether `text` has at least `n` words (or CJK characters); stops counting at `n`. */
-function hasAtLeastWords(text: string, n: number): boolean {
-  let count = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length && count < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x3000) {
-      count++; // CJK and other wide scripts: a character is a token
-      inWord = false;
-    } else if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0) {
-      if (!inWord) count++;
-      inWord = true;
-    } else inWord = false;
-  }
-  return count >= n;
-}
 
-/** Fusion defaults, chosen once on a dev split (SciFact train queries; see bench/results/dense.md). */
-function fusionOptions(method: 'rrf' | 'score' | 'attention'): FusionOptions {
-  if (method === 'rrf') return { method: 'rrf', k: 60, weights: { bm25: 1, lsa: 0.25 } };
+/**
+ * Fusion defaults, chosen once on a dev split for LSA (SciFact train queries; see bench/results/dense.md). A model
+ * embedder (`dense`) gets the same temperature as LSA (cosine scores of the same scale) and BM25's weight: not yet
+ * measured.
+ */
+function fusionOptions(method: 'rrf' | 'score' | 'attention', dense: 'lsa' | 'dense' = 'lsa'): FusionOptions {
+  const weight = dense === 'lsa' ? 0.25 : 1;
+  if (method === 'rrf') return { method: 'rrf', k: 60, weights: { bm25: 1, [dense]: weight } };
   if (method === 'score') return { method: 'normalized', normalization: 'z-score', alpha: 0.9 } as FusionOptions;
-  return { method: 'attention', temperature: { bm25: 2, lsa: 0.1 }, weights: { bm25: 1, lsa: 0.25 } };
+  return { method: 'attention', temperature: { bm25: 2, [dense]: 0.1 }, weights: { bm25: 1, [dense]: weight } };
 }
 
-function chunkText(title: string, text: string, chunk: { ordinal: number; start: number; end: number }): string {
-  const body = text.slice(chunk.start, chunk.end);
-  return chunk.ordinal === 0 && title ? `${title} ${body}` : body;
+/**
+ * Whether the `dense` option asks a new collection for dense retrieval: an embedder name, or an object with a recorded
+ * setting (`embedder`, a ready `model`, `dimensions`, `scaling`, `refitRatio`, `hnsw`). Session-only options (an endpoint, a progress
+ * callback …) enable nothing.
+ */
+function enablesDense(option: OpenCollectionOptions['dense']): option is string | DenseOptions {
+  if (option === undefined || option === false) return false;
+  if (typeof option === 'string') return true;
+  return ['embedder', 'model', 'dimensions', 'scaling', 'refitRatio', 'hnsw'].some((key) => (option as Record<string, unknown>)[key] !== undefined);
 }
 
-function normalizeDocument(input: DocumentInput, index: number): { id: string; title: string; text: string; metadata: Metadata; sections?: DocumentSection[] } {
-  if (input === null || typeof input !== 'object') throw new RalmError('INVALID_ARGUMENT', `document #${index + 1} is not an object`);
-  const { id, title, text, metadata, sections } = input;
-  if (typeof id !== 'string' || id.length === 0) throw new RalmError('INVALID_ARGUMENT', `document #${index + 1} has no id (a non-empty string is required)`);
-  if (typeof text !== 'string') throw new RalmError('INVALID_ARGUMENT', `document "${id}" has no text (a string is required)`);
-  if (title !== undefined && typeof title !== 'string') throw new RalmError('INVALID_ARGUMENT', `document "${id}": title must be a string`);
-  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
-    throw new RalmError('INVALID_ARGUMENT', `document "${id}": metadata must be a JSON object`);
+/**
+ * Checks the `dense` option against what an existing collection recorded: the embedder must be the same (its
+ * vectors and its queries must come from one model).
+ */
+function checkDenseOption(path: string, recorded: DenseSettings | false, options: DenseOptions): void {
+  if (options.embedder === undefined && options.model === undefined) return;
+  const wanted = options.embedder !== undefined ? normalizeEmbedderSpec(options.embedder) : embedderSpecOf(options.model!);
+  if (!recorded) {
+    throw new RalmError('INVALID_ARGUMENT', `collection ${path} was built without dense embeddings, so embedder "${wanted}" cannot be used with it; build a new collection with it (ralm index … --embedder ${wanted})`);
   }
-  if (sections !== undefined && !Array.isArray(sections)) throw new RalmError('INVALID_ARGUMENT', `document "${id}": sections must be an array`);
-  return { id, title: title ?? '', text, metadata: metadata ?? {}, sections };
+  if (recorded.embedder !== wanted) {
+    throw new RalmError(
+      'INVALID_ARGUMENT',
+      `collection ${path} was embedded with "${recorded.embedder}", not "${wanted}": queries must be embedded by the same model as the chunks; open it without an embedder (or with "${recorded.embedder}"), or build a new collection with "${wanted}"`,
+    );
+  }
 }
+
+
 
 function validateBm25(params: Bm25Params): Bm25Params {
   if (!Number.isFinite(params.k1) || params.k1 < 0) throw new RalmError('INVALID_ARGUMENT', `BM25 k1 must be a finite number ≥ 0, got ${params.k1}`);

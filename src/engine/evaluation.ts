@@ -10,6 +10,7 @@ import type { Bm25Params, DocumentInput } from '../core/types.js';
 import { containsAnswer, evaluate, loadBeir, loadSquad, writeRun, type Qrels, type Run } from '../eval/index.js';
 import { stripCitations } from '../generate/citations.js';
 import { ask, type AskOptions } from './ask.js';
+import { searchAndRerank } from './rerank.js';
 import { openCollection, type Collection } from './collection.js';
 
 /** Progress callback: a phase name, work done so far and the total when known. */
@@ -28,6 +29,10 @@ export interface RetrievalEvaluationOptions {
   /** Retrieval mode (default bm25); dense and hybrid build LSA embeddings at commit. */
   mode?: 'bm25' | 'dense' | 'hybrid';
   fusion?: 'rrf' | 'score' | 'attention';
+  /** Rerank each query's first stage with `features` or a cross-encoder model (see {@link searchAndRerank}); the run keeps `depth` hits. */
+  rerank?: string;
+  /** First-stage candidates to rerank (default: the run's depth, so recall@depth is unchanged). */
+  rerankDepth?: number;
   /** Chunking of the benchmark's documents (default false: each document indexed whole, as Anserini does). */
   chunking?: false | { targetTokens?: number; overlapTokens?: number };
   onProgress?: ProgressListener;
@@ -161,11 +166,17 @@ async function runRetrievalEvaluation(input: {
       const judged = [...input.qrels.keys()].filter((q) => input.queries.has(q));
       const run: Run = new Map();
       let done = 0;
-      const runOnce = (record: boolean) => {
+      const rerank = options.rerank;
+      const rerankDepth = Math.max(options.rerankDepth ?? depth, depth);
+      const runOnce = async (record: boolean) => {
         for (let i = 0; i < judged.length; i++) {
           let hits: Array<{ docId: string; score: number }> = [];
+          const query = input.queries.get(judged[i]!)!;
           try {
-            hits = collection.searchNow(input.queries.get(judged[i]!)!, { k: depth, documents: false, mode, fusion: options.fusion }).hits.map((h) => ({ docId: h.id, score: h.score }));
+            const result = rerank
+              ? await searchAndRerank(collection, query, { k: depth, mode, fusion: options.fusion, rerank, depth: rerankDepth })
+              : collection.searchNow(query, { k: depth, documents: false, mode, fusion: options.fusion });
+            hits = result.hits.map((h) => ({ docId: h.id, score: h.score }));
           } catch (error) {
             if (!(RalmError.is(error) && error.code === 'EMPTY_QUERY')) throw error;
           }
@@ -175,9 +186,9 @@ async function runRetrievalEvaluation(input: {
           }
         }
       };
-      runOnce(true); // the run that is scored; also warms up the JIT
+      await runOnce(true); // the run that is scored; also warms up the JIT
       const searchStarted = performance.now();
-      runOnce(false); // the timed pass: single process, sequential, top-`depth`, all judged queries
+      await runOnce(false); // the timed pass: single process, sequential, top-`depth`, all judged queries
       const searchSeconds = (performance.now() - searchStarted) / 1000;
       const scores = evaluate(input.qrels, run, input.measures);
       if (options.runPath) await writeRun(options.runPath, run, { tag: `ralm-${mode}-${options.analyzer}` });
@@ -193,6 +204,7 @@ async function runRetrievalEvaluation(input: {
         docs,
         index_seconds: round(indexSeconds, 3),
         mode,
+        ...(rerank ? { rerank, rerank_depth: rerankDepth } : {}),
         embed_seconds: round(embedSeconds, 3),
         search_qps: round(judged.length / Math.max(searchSeconds, 1e-9), 1),
         analyzer: stats.analyzer,

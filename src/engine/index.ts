@@ -11,3 +11,4 @@ export {
 } from './collection.js';
 export { verifyCollection, type VerifyReport } from './verify.js';
 export { makeSnippet, createTermMatcher } from './snippet.js';
+export { releaseOwnLock } from '../store/index.js';

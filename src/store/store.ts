@@ -8,17 +8,39 @@
  * from any checkpoint.
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RalmError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 
+/** Meta key counting purges of deleted versions. */
+const PURGE_GENERATION = 'purge.generation';
+
 /** File name of the database inside a collection folder. */
 export const STORE_FILE = 'collection.sqlite';
 /** Name and version of the store's schema, recorded in its `meta` table. */
 export const STORE_FORMAT = 'ralm.collection';
-export const STORE_VERSION = 1;
+/**
+ * Version 2 adds the `vectors_seq` index (vectors committed after a dense checkpoint are found without a scan) and
+ * the `collection_id` meta key (a random id that dense index files record, so a file from another collection is
+ * never loaded). A writer migrates a version 1 database when it opens it; readers read both.
+ */
+export const STORE_VERSION = 2;
+/** The oldest schema version this build reads (and migrates when it opens the database for writing). */
+export const STORE_MIN_VERSION = 1;
+
+/** Schema changes from version `version - 1` to `version`, applied in one transaction by a writer. */
+const MIGRATIONS: ReadonlyArray<{ version: number; migrate: (db: Database.Database) => void }> = [
+  {
+    version: 2,
+    migrate: (db) => {
+      db.exec('CREATE INDEX IF NOT EXISTS vectors_seq ON vectors (seq)');
+      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('collection_id', randomBytes(16).toString('hex'));
+    },
+  },
+];
 
 export interface StoreOptions {
   /** Create the folder and database when missing. */
@@ -75,13 +97,19 @@ export interface ArtifactRow {
  * @example documentHash({ title: 'T', text: 'body', metadata: {} })
  */
 export function documentHash(doc: { title?: string; text: string; metadata?: Metadata }): string {
-  return createHash('sha256')
-    .update(doc.title ?? '')
-    .update('\u0000')
-    .update(doc.text)
-    .update('\u0000')
-    .update(JSON.stringify(doc.metadata ?? {}))
-    .digest('hex');
+  const content = `${doc.title ?? ''}\u0000${doc.text}\u0000${metadataJson(doc.metadata)}`;
+  // the one-shot crypto.hash (Node ≥ 20.12) is several times faster than a Hash object for short texts; same digest
+  return oneShotHash ? oneShotHash('sha256', content, 'hex') : createHash('sha256').update(content).digest('hex');
+}
+
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/** `JSON.stringify(metadata ?? {})`, without the call for the usual empty object. */
+function metadataJson(metadata: Metadata | undefined): string {
+  if (metadata === undefined) return '{}';
+  for (const _ in metadata) return JSON.stringify(metadata);
+  // no enumerable key: '{}', as JSON.stringify gives, unless the object has a toJSON() (e.g. a Date)
+  return typeof (metadata as { toJSON?: unknown }).toJSON === 'function' ? JSON.stringify(metadata) : '{}';
 }
 
 const SCHEMA = `
@@ -124,6 +152,7 @@ CREATE TABLE vectors (
   seq INTEGER NOT NULL,
   vector BLOB NOT NULL
 );
+CREATE INDEX vectors_seq ON vectors (seq);
 CREATE TABLE sources (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
@@ -155,7 +184,14 @@ export class DocumentStore {
   readonly readOnly: boolean;
   private readonly db: Database.Database;
   private readonly statements: ReturnType<DocumentStore['prepare']>;
+  private readonly statementCache = new Map<string, Database.Statement>();
   private snapshotOpen = false;
+  /**
+   * While a write transaction that began on a store without live documents is open (a new collection's first
+   * commit, the common bulk load): the live versions it inserted, by id, so `liveVersion` needs no query.
+   * Null otherwise.
+   */
+  private insertedLive: Map<string, { docno: number; hash: string; addedSeq: number }> | null = null;
 
   private constructor(folder: string, db: Database.Database, readOnly: boolean) {
     this.folder = folder;
@@ -193,6 +229,7 @@ export class DocumentStore {
           insert.run('version', String(STORE_VERSION));
           insert.run('last_seq', '0');
           insert.run('created_at', new Date().toISOString());
+          insert.run('collection_id', randomBytes(16).toString('hex'));
         })();
       } catch (error) {
         db.close();
@@ -216,8 +253,18 @@ export class DocumentStore {
         throw new RalmError('FORMAT', `${file}: not a ralm collection database (format "${meta.get('format') ?? 'missing'}")`, { file });
       }
       const version = Number(meta.get('version'));
-      if (version !== STORE_VERSION) {
-        throw new RalmError('FORMAT_VERSION', `${file}: collection format version ${meta.get('version')} is not supported by this build of ralm (supported: ${STORE_VERSION})`, { file });
+      if (!Number.isInteger(version) || version < STORE_MIN_VERSION || version > STORE_VERSION) {
+        throw new RalmError(
+          'FORMAT_VERSION',
+          `${file}: collection format version ${meta.get('version')} is not supported by this build of ralm (supported: ${STORE_MIN_VERSION}–${STORE_VERSION}); upgrade ralm or rebuild the collection`,
+          { file },
+        );
+      }
+      if (version < STORE_VERSION && !options.readOnly) {
+        db.transaction(() => {
+          for (const step of MIGRATIONS) if (step.version > version) step.migrate(db);
+          db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(STORE_VERSION));
+        }).immediate();
       }
     } catch (error) {
       db.close();
@@ -238,6 +285,8 @@ export class DocumentStore {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: this.readOnly ? null : db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       liveByIdHash: db.prepare('SELECT docno, hash, added_seq AS addedSeq FROM documents WHERE id = ? AND deleted_seq IS NULL'),
+      anyLive: db.prepare('SELECT 1 FROM documents WHERE deleted_seq IS NULL LIMIT 1').pluck(),
+      idOfDocno: db.prepare('SELECT id FROM documents WHERE docno = ?').pluck(),
       insertDocument: this.readOnly
         ? null
         : db.prepare('INSERT INTO documents (id, title, text, metadata, hash, added_seq) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -251,6 +300,7 @@ export class DocumentStore {
       ),
       setDuplicateOf: this.readOnly ? null : db.prepare('UPDATE chunks SET duplicate_of = ? WHERE chunkno = ?'),
       documentByDocno: db.prepare('SELECT * FROM documents WHERE docno = ?'),
+      chunkText: db.prepare('SELECT d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno = ?'),
       getSource: db.prepare('SELECT size, mtime_ms, ids FROM sources WHERE path = ?'),
       putSource: this.readOnly
         ? null
@@ -307,13 +357,15 @@ export class DocumentStore {
 
   /** The live version of document `id`, if any (docno and hash only). */
   liveVersion(id: string): { docno: number; hash: string; addedSeq: number } | undefined {
+    if (this.insertedLive) return this.insertedLive.get(id);
     return this.statements.liveByIdHash.get(id) as { docno: number; hash: string; addedSeq: number } | undefined;
   }
 
   /** Inserts a document version at `seq` with its chunks; returns its docno. */
   insertDocument(doc: { id: string; title: string; text: string; metadata: Metadata; hash: string }, seq: number, chunks: readonly NewChunk[]): number {
-    const info = this.writable(this.statements.insertDocument).run(doc.id, doc.title, doc.text, JSON.stringify(doc.metadata), doc.hash, seq);
+    const info = this.writable(this.statements.insertDocument).run(doc.id, doc.title, doc.text, metadataJson(doc.metadata), doc.hash, seq);
     const docno = Number(info.lastInsertRowid);
+    this.insertedLive?.set(doc.id, { docno, hash: doc.hash, addedSeq: seq });
     const insertChunk = this.writable(this.statements.insertChunk);
     for (const c of chunks) {
       insertChunk.run(c.chunkno, docno, c.ordinal, c.start, c.end, c.headingPath && c.headingPath.length > 0 ? JSON.stringify(c.headingPath) : null, c.page ?? null, c.duplicateOf ?? null);
@@ -324,6 +376,10 @@ export class DocumentStore {
   /** Marks a document version deleted at `seq`; returns the chunk numbers it had. */
   markDeleted(docno: number, seq: number): number[] {
     this.writable(this.statements.markDeleted).run(seq, docno);
+    if (this.insertedLive) {
+      const id = this.statements.idOfDocno.get(docno) as string | undefined;
+      if (id !== undefined && this.insertedLive.get(id)?.docno === docno) this.insertedLive.delete(id);
+    }
     return this.statements.chunksOfDocument.all(docno) as number[];
   }
 
@@ -346,13 +402,16 @@ export class DocumentStore {
   beginTransaction(): void {
     this.writable(this.statements.setMeta);
     this.db.exec('BEGIN IMMEDIATE');
+    this.insertedLive = this.statements.anyLive.get() === undefined ? new Map() : null;
   }
 
   commitTransaction(): void {
+    this.insertedLive = null;
     this.db.exec('COMMIT');
   }
 
   rollbackTransaction(): void {
+    this.insertedLive = null;
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
@@ -387,6 +446,12 @@ export class DocumentStore {
   /** Links a chunk to a canonical near-duplicate, or (null) makes it canonical itself. */
   setDuplicateOf(chunkno: number, canonical: number | null): void {
     this.writable(this.statements.setDuplicateOf).run(canonical, chunkno);
+  }
+
+  /** The text of a chunk (its span of its document's text, any version), or undefined when there is no such chunk. */
+  chunkText(chunkno: number): string | undefined {
+    const row = this.statements.chunkText.get(chunkno) as { text: string; start: number; end: number } | undefined;
+    return row?.text.slice(row.start, row.end);
   }
 
   /** A document version by its docno (live or not). */
@@ -448,11 +513,9 @@ export class DocumentStore {
     const out = new Map<number, { chunk: ChunkRow; document: DocumentRow }>();
     if (chunknos.length === 0) return out;
     const placeholders = chunknos.map(() => '?').join(',');
-    const rows = this.db
-      .prepare(
-        `SELECT c.chunkno, c.ordinal, c.start, c.end, c.headings, c.page, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`,
-      )
-      .all(...chunknos) as Array<RawDocumentRow & RawChunkRow>;
+    const rows = this.cachedStatement(`SELECT c.chunkno, c.ordinal, c.start, c.end, c.headings, c.page, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`).all(
+      ...chunknos,
+    ) as Array<RawDocumentRow & RawChunkRow>;
     for (const r of rows) out.set(r.chunkno, { chunk: toChunkRow(r), document: toDocumentRow(r) });
     return out;
   }
@@ -502,7 +565,57 @@ export class DocumentStore {
       deleteChunks.run(docno);
       deleteDocument.run(docno);
     }
+    // readers that follow changes incrementally must reload when rows they know of vanished
+    if (docnos.length > 0) this.setMeta(PURGE_GENERATION, String(Number(this.getMeta(PURGE_GENERATION) ?? 0) + 1));
     return docnos.length;
+  }
+
+  /**
+   * A prepared statement for SQL built at run time (an `IN (?, …)` list of a given length), kept for reuse:
+   * preparing costs more than running a small query, and searches ask for the same few list lengths.
+   */
+  private cachedStatement(sql: string): Database.Statement {
+    let statement = this.statementCache.get(sql);
+    if (!statement) {
+      if (this.statementCache.size >= 256) this.statementCache.clear();
+      statement = this.db.prepare(sql);
+      this.statementCache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** How many times deleted versions were purged (see {@link purgeDeleted}); changes tell readers to reload. */
+  purgeGeneration(): number {
+    return Number(this.getMeta(PURGE_GENERATION) ?? 0);
+  }
+
+  /** Names and sequence numbers of the artifacts of one kind, without their bytes. */
+  artifactNames(kind: string): Array<{ name: string; seq: number }> {
+    return this.db.prepare('SELECT name, seq FROM artifacts WHERE kind = ? ORDER BY seq, name').all(kind) as Array<{ name: string; seq: number }>;
+  }
+
+  /** One artifact, or undefined. */
+  artifact(kind: string, name: string): ArtifactRow | undefined {
+    const r = this.db.prepare('SELECT kind, name, seq, bytes FROM artifacts WHERE kind = ? AND name = ?').get(kind, name) as { kind: string; name: string; seq: number; bytes: Buffer } | undefined;
+    return r && { kind: r.kind, name: r.name, seq: r.seq, bytes: new Uint8Array(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) };
+  }
+
+  /** Chunk numbers of the document versions deleted after `seq` (for following changes incrementally). */
+  chunksDeletedAfter(seq: number): number[] {
+    return this.db.prepare('SELECT c.chunkno FROM documents d JOIN chunks c ON c.docno = d.docno WHERE d.deleted_seq > ?').pluck().all(seq) as number[];
+  }
+
+  /** The document ids of those of `chunknos` that are live canonical chunks (near-duplicates excluded). */
+  liveChunkIds(chunknos: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < chunknos.length; i += 500) {
+      const batch = chunknos.slice(i, i + 500);
+      const rows = this.cachedStatement(`SELECT c.chunkno, d.id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${batch.map(() => '?').join(',')}) AND d.deleted_seq IS NULL AND c.duplicate_of IS NULL`)
+        .raw()
+        .all(...batch) as Array<[number, string]>;
+      for (const [chunkno, id] of rows) out.set(chunkno, id);
+    }
+    return out;
   }
 
   /** The underlying connection, for modules that keep their own tables in the collection (dense vectors). */
