@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { RalmError } from '../core/errors.js';
 import { openCollection, type Collection } from '../engine/index.js';
 import { STORE_FILE } from '../engine/collection.js';
-import type { DocumentInput } from '../core/types.js';
-import { WriterThread, type StoredDocument } from './writer-thread.js';
+import type { DocumentInput, StoredDocument } from '../core/types.js';
+import { WriterThread } from './writer-thread.js';
 import { releaseOwnLock } from '../engine/index.js';
 
 /** A collection name: letters, digits, `.`, `_`, `-`; never a path. */

@@ -9,9 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RalmError, type RalmErrorCode } from '../core/errors.js';
-import type { DocumentInput } from '../core/types.js';
+import type { DocumentInput, StoredDocument } from '../core/types.js';
 import type { CommitResult } from '../engine/index.js';
-import type { Metadata } from '../core/types.js';
 
 /** A request to the writer thread. */
 export type WriterRequest =
@@ -24,16 +23,6 @@ export type WriterRequest =
 
 /** The writer thread's reply to one request. */
 export type WriterReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: string; message: string } };
-
-/** A stored document as `get` returns it. */
-export interface StoredDocument {
-  id: string;
-  title: string;
-  text: string;
-  metadata: Metadata;
-  hash: string;
-  seq: number;
-}
 
 type RequestBody = WriterRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
