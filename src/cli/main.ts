@@ -159,7 +159,7 @@ export function buildProgram(): Command {
     .option('--max-decompressed-size <bytes>', 'refuse .gz files that decompress past this', parseInteger('--max-decompressed-size', 1), 1024 * 1024 * 1024)
     .option('--allow-private-network', 'allow URLs that resolve to loopback, private or link-local addresses (refused by default: SSRF protection)')
     .option('--strict', 'stop at the first bad input and commit nothing')
-    .option('--workers <n>', 'worker threads that parse and prepare documents while the main thread writes (default: one per idle core beyond the first, at most 3; 0: none); the collection is the same with any number', parseInteger('--workers', 0))
+    .option('--workers <n>', 'worker threads that parse and prepare documents while the main thread writes (default: one per core beyond the first, at most 3, none when the load average is twice the cores; 0: none); the collection is the same with any number', parseInteger('--workers', 0))
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',

@@ -26,21 +26,21 @@ interface PoolWorker {
 }
 
 /**
- * The default number of ingest workers: one per core beyond the calling thread's (at most 3), counting only the cores
- * the rest of the machine leaves idle (1-minute load average, rounded; like `defaultAnalysisWorkers`). On a saturated
- * machine a worker only competes with the calling thread for the same cores and costs CPU of its own (its start, a
- * second JIT warm-up, passing documents between threads): measured on 2 shared cores at load 5–8, 10,000 files took
- * ~20 % more CPU with a worker and no less time.
+ * The default number of ingest workers: one per core beyond the calling thread's (at most 3), none on a single core
+ * or on a machine whose 1-minute load average is twice its cores or more. Measured on 2 shared cores (10,000 files,
+ * bench/results/ingest.md): a worker costs about 25 % more CPU (its start, a second JIT warm-up, passing documents
+ * between threads) but shortens the run by about a quarter at load 1–3 — a second thread also gets a second share of
+ * a busy machine — while at load 5–8 it only competed with the calling thread and the run took longer.
  *
  * @example
  * ```ts
- * defaultIngestWorkers(); // 1 on an idle 2-core machine, 0 on a saturated or a 1-core one
+ * defaultIngestWorkers(); // 1 on a 2-core machine at load < 4, 0 on a saturated or a 1-core one
  * ```
  */
 export function defaultIngestWorkers(): number {
   const cores = availableParallelism();
-  const idle = Math.floor(cores - loadavg()[0]! + 0.5);
-  return Math.max(0, Math.min(3, cores - 1, idle));
+  if (loadavg()[0]! >= 2 * cores) return 0;
+  return Math.max(0, Math.min(3, cores - 1));
 }
 
 /**

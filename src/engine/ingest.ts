@@ -26,9 +26,9 @@ export interface IndexPathsOptions {
   /** Called after every document (progress). */
   onProgress?: (documentsRead: number) => void;
   /**
-   * Worker threads that parse files and prepare documents while this thread writes (default: one per idle core beyond
-   * the first, at most 3, see `defaultIngestWorkers`; started only when there is enough work; 0: none). The result
-   * does not depend on it.
+   * Worker threads that parse files and prepare documents while this thread writes (default: one per core beyond the
+   * first, at most 3, none on a saturated machine, see `defaultIngestWorkers`; started only when there is enough work;
+   * 0: none). The result does not depend on it.
    */
   workers?: number;
 }
