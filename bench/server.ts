@@ -1,7 +1,8 @@
 /**
  * Load test of `ralm serve` on loopback (bounded in time and count): builds a 100k-document collection (WordNet
- * synsets; SciFact when WordNet is missing), starts the server in a child process, and drives it with its own load
- * generator (http.Agent keep-alive, 32 concurrent clients, fixed duration):
+ * synsets; SciFact when WordNet is missing), starts the server in a child process, and drives it with wrk (Debian's
+ * `wrk`, installed with apt-get when missing; 1 thread, 32 keep-alive connections, fixed duration, request bodies
+ * cycled from the query set by a Lua script) after a 10 s warm-up that is not measured:
  *   1. POST /search (BM25, k = 10): requests/s, p50/p99 latency, errors;
  *   2. POST /ask (extractive, stream:false): requests/s, p50/p99, errors;
  *   3. /search p99 while 10,000 documents are ingested through the API (5 jobs of 2,000), with a consistency
@@ -12,9 +13,10 @@
  *
  * For investigating, not for the report: RALM_BENCH_PHASES=search,ask,ingest picks phases (the report is then
  * printed, not written), RALM_BENCH_PROFILE=<dir> starts the server under `node --cpu-prof` writing into <dir>,
- * RALM_BENCH_DIST=<folder> serves from another compiled copy of src/ than dist/.
+ * RALM_BENCH_DIST=<folder> serves from another compiled copy of src/ than dist/, RALM_BENCH_LOADER=node uses the Node
+ * load generator even when wrk is there.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -32,6 +34,7 @@ const PHASES = new Set((process.env.RALM_BENCH_PHASES ?? 'search,ask,ingest').sp
 const FULL_RUN = ['search', 'ask', 'ingest'].every((p) => PHASES.has(p));
 const DIST = process.env.RALM_BENCH_DIST ?? 'dist';
 const PROFILE = process.env.RALM_BENCH_PROFILE;
+const WARM_UP_MS = 10_000;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -105,6 +108,60 @@ async function load(makeBody: (i: number) => { path: string; body: unknown }, du
   return { requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, latencies };
 }
 
+const WRK_SCRIPT = `
+local bodies = {}
+local path = os.getenv("RALM_WRK_PATH")
+local counter = 0
+init = function(args)
+  for line in io.lines(os.getenv("RALM_WRK_BODIES")) do bodies[#bodies + 1] = line end
+end
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, bodies[(counter % #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.stderr:write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end
+`;
+
+/** Whether Debian's wrk is there (installed with apt-get when it is not and we may). */
+function haveWrk(): boolean {
+  if (spawnSync('wrk', ['--version']).error === undefined) return true;
+  console.error('[bench] installing wrk with apt-get');
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const install = spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', 'wrk'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (install.status !== 0) console.error('[bench] could not install wrk; the Node load generator is used instead');
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+/**
+ * `CLIENTS` keep-alive connections from one wrk thread, POSTing the bodies of `bodiesFile` (one JSON per line) to
+ * `path` in turn for `durationMs`, or until `stop` resolves (wrk is then interrupted with SIGINT, on which it reports
+ * what it measured up to then, over the time it ran).
+ */
+async function wrkLoad(work: string, path: string, bodiesFile: string, durationMs: number, stop?: Promise<void>): Promise<LoadResult> {
+  const script = join(work, 'load.lua');
+  writeFileSync(script, WRK_SCRIPT);
+  const child = spawn('wrk', ['-t1', `-c${CLIENTS}`, `-d${Math.ceil(durationMs / 1000)}s`, '--timeout', '10s', '-s', script, `http://127.0.0.1:${port}${path}`], {
+    env: { ...process.env, RALM_WRK_PATH: path, RALM_WRK_BODIES: bodiesFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  child.stderr.on('data', (d) => (text += d));
+  void stop?.then(() => child.kill('SIGINT'));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const m = /WRKJSON (\{.*\})/.exec(text);
+  if (!m) throw new Error(`wrk exited with ${code}: ${text.trim()}`);
+  const r = JSON.parse(m[1]!) as { requests: number; duration_us: number; connect: number; read: number; write: number; status: number; timeout: number; p50_us: number; p99_us: number; max_us: number };
+  return { requests: r.requests, errors: r.connect + r.read + r.write + r.status + r.timeout, rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, max: r.max_us / 1000, latencies: [] };
+}
+
+function wrkVersion(): string {
+  return /wrk\s+(\S+)/.exec(spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown';
+}
+
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -139,6 +196,7 @@ async function main(): Promise<void> {
     });
     child.on('exit', () => reject(new Error(text)));
   });
+  const useWrk = process.env.RALM_BENCH_LOADER !== 'node' && haveWrk();
   const rss: Array<{ phase: string; bytes: number }> = [];
   let phase = 'idle';
   const sampler = setInterval(() => rss.push({ phase, bytes: rssOf(child.pid!) }), 1000);
@@ -147,16 +205,25 @@ async function main(): Promise<void> {
   try {
     const durationMs = seconds * 1000;
     const searchBody = (i: number) => ({ path: '/search', body: { collection: name, query: queries[i % queries.length], k: 10 } });
-    // warm-up (JIT, page cache), not measured
+    const askBody = (i: number) => ({ path: '/ask', body: { collection: name, question: queries[i % queries.length], stream: false } });
+    const searchBodies = join(root, 'search.jsonl');
+    const askBodies = join(root, 'ask.jsonl');
+    writeFileSync(searchBodies, queries.map((_, i) => JSON.stringify(searchBody(i).body)).join('\n') + '\n');
+    writeFileSync(askBodies, queries.map((_, i) => JSON.stringify(askBody(i).body)).join('\n') + '\n');
+    const run = (path: string, bodies: string, make: (i: number) => { path: string; body: unknown }, ms: number, stop?: Promise<void>) =>
+      useWrk ? wrkLoad(root, path, bodies, ms, stop) : load(make, ms, stop);
+    // warm-up (JIT, page cache, the server's caches), not measured
     phase = 'warm-up';
-    await load(searchBody, 2000);
+    console.error(`[bench] warm-up: /search and /ask for ${WARM_UP_MS / 1000} s`);
+    await run('/search', searchBodies, searchBody, WARM_UP_MS / 2);
+    await run('/ask', askBodies, askBody, WARM_UP_MS / 2);
     phase = 'search';
     console.error(`[bench] /search for ${seconds} s`);
     const skipped: LoadResult = { requests: 0, errors: 0, rps: NaN, p50: NaN, p99: NaN, max: NaN, latencies: [] };
-    const search = PHASES.has('search') ? await load(searchBody, durationMs) : skipped;
+    const search = PHASES.has('search') ? await run('/search', searchBodies, searchBody, durationMs) : skipped;
     phase = 'ask';
     console.error(`[bench] /ask for ${seconds} s`);
-    const ask = !PHASES.has('ask') ? skipped : await load((i) => ({ path: '/ask', body: { collection: name, question: queries[i % queries.length], stream: false } }), durationMs);
+    const ask = !PHASES.has('ask') ? skipped : await run('/ask', askBodies, askBody, durationMs);
 
     phase = 'search + ingest';
     console.error(`[bench] /search during a ${INGEST_DOCS}-document ingest`);
@@ -187,7 +254,7 @@ async function main(): Promise<void> {
         }
       }
     })();
-    const during = PHASES.has('ingest') ? await load(searchBody, 60_000, ingest) : skipped;
+    const during = PHASES.has('ingest') ? await run('/search', searchBodies, searchBody, 60_000, ingest.then(() => undefined, () => undefined)) : skipped;
     await ingest;
     const ingestSeconds = (performance.now() - t) / 1000;
     polling = false;
@@ -211,8 +278,8 @@ async function main(): Promise<void> {
     const report = `# ralm serve under load
 
 Run on ${new Date().toISOString().slice(0, 10)} with \`npx vite-node bench/server.ts\` (RALM_BENCH_SECONDS=${seconds}); loopback only; the
-server in its own Node process, the load generator (http.Agent keep-alive, ${CLIENTS} concurrent clients issuing requests
-back to back) in another. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
+server in its own Node process, the load generator ${useWrk ? `(wrk ${wrkVersion()}, 1 thread, ${CLIENTS} keep-alive connections issuing requests back to back, bodies cycled through the query set)` : `(Node http.Agent keep-alive, ${CLIENTS} concurrent clients issuing requests back to back; wrk was not available)`}
+in another, after a ${WARM_UP_MS / 1000} s warm-up (half /search, half /ask) that is not measured. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
 The client and the server share these cores, so the server gets less than the whole machine.
 
 Collection: ${corpus.description.split(';')[0]} → **${base.length.toLocaleString('en-US')} documents** served (built and optimized in ${buildSeconds.toFixed(1)} s

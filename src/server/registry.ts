@@ -53,6 +53,8 @@ export interface JobContext {
 }
 
 interface Entry {
+  /** When has() last saw the collection's database on disk (performance.now()). */
+  seenAt?: number;
   name: string;
   path: string;
   reader: Collection;
@@ -141,8 +143,14 @@ export class CollectionRegistry {
 
   /** Whether the collection exists. */
   has(name: string): boolean {
+    // a collection with an open reader was seen on disk less than a second ago: no look at the disk on every request
+    const entry = this.entries.get(name);
+    const now = performance.now();
+    if (entry && !entry.deleted && now - (entry.seenAt ?? -Infinity) < 1000) return true;
     const path = this.pathOf(name);
-    return path !== undefined && existsSync(join(path, STORE_FILE));
+    const exists = path !== undefined && existsSync(join(path, STORE_FILE));
+    if (entry && exists) entry.seenAt = now;
+    return exists;
   }
 
   private async entry(name: string): Promise<Entry> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/index.js';
@@ -163,6 +164,28 @@ describe('ralm serve: bad input', () => {
     form.append('files', new Blob(['a '.repeat(200 * 1024)]), 'big.txt');
     const upload = await fetch(`${base}/collections/docs/documents`, { method: 'POST', body: form });
     expect(upload.status).toBe(413);
+  });
+
+  it('counts the bytes of a chunked body (no Content-Length) against the same limit', async () => {
+    const chunked = (text: string) =>
+      new Promise<{ status: number; body: { error?: { code: string }; hits?: unknown[] } }>((resolve, reject) => {
+        const url = new URL('/search', base);
+        const r = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (res) => {
+          let data = '';
+          res.on('data', (d) => (data += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+        });
+        r.on('error', reject);
+        // several chunks: the limit is not decided from one write
+        for (let i = 0; i < text.length; i += 8192) r.write(text.slice(i, i + 8192));
+        r.end();
+      });
+    const big = await chunked(JSON.stringify({ collection: 'docs', query: 'x'.repeat(100 * 1024) }));
+    expect(big.status).toBe(413);
+    expect(big.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    const small = await chunked(JSON.stringify({ collection: 'docs', query: 'retrieval' }));
+    expect(small.status).toBe(200);
+    expect(Array.isArray(small.body.hits)).toBe(true);
   });
 
   it('rejects a path-traversal file name with 400 and writes nothing outside the upload folder', async () => {
