@@ -28,6 +28,15 @@ import { createTermMatcher, makeSnippet } from './snippet.js';
 import { chunkText, hasAtLeastWords, MIN_DEDUPLICATE_TOKENS, normalizeDocument, prepareNormalized, type EncodedTerms, type PreparedDocument, type PrepareSettings } from './prepare.js';
 
 const SEGMENT_KIND = 'sparse.segment';
+/** The stored sketch of a chunk too short to judge as a near-duplicate. */
+const NO_SKETCH = new Uint8Array(0);
+
+/** What a stored near-duplicate sketch depends on (sketches made under other options are not reused). */
+function sketchOptions(index: NearDuplicateIndex): string {
+  const { permutations, shingleSize, seed } = index.options;
+  return `sketch-v1 permutations=${permutations} shingle=${shingleSize} seed=${seed}`;
+}
+
 /** An add() whose documents hold at least this many characters analyzes them in worker threads (when there are any). */
 const PARALLEL_ANALYSIS_MIN_CHARACTERS = 256 * 1024;
 /**
@@ -566,7 +575,11 @@ export class Collection {
             }
           }
           if (best !== undefined) row.duplicateOf = best;
-          else nearDuplicates.insert(row.chunkno, signature);
+          else this.indexNearDuplicate(nearDuplicates, row.chunkno, nearDuplicates.sketch(signature));
+        });
+        // chunks too short to judge are recorded as such, so a rebuild does not read their text again
+        rows.forEach((row, c) => {
+          if (!document.signatures![c]) this.store.putMinhash(row.chunkno, NO_SKETCH, sketchOptions(nearDuplicates));
         });
       }
       this.store.insertDocument(document, staging.seq, rows);
@@ -697,17 +710,37 @@ export class Collection {
       this.indexChunk(staging, heir!.chunkno, chunkText(owner.title, owner.text, heir!));
       staging.addedKeys.set(heir!.chunkno, heir!.id);
       const heirText = owner.text.slice(heir!.start, heir!.end);
-      if (this.nearDuplicates && hasAtLeastWords(heirText, MIN_DEDUPLICATE_TOKENS)) this.nearDuplicates.insert(heir!.chunkno, heirText);
+      if (this.nearDuplicates) {
+        if (hasAtLeastWords(heirText, MIN_DEDUPLICATE_TOKENS)) this.indexNearDuplicate(this.nearDuplicates, heir!.chunkno, this.nearDuplicates.sketch(heirText));
+        else this.store.putMinhash(heir!.chunkno, NO_SKETCH, sketchOptions(this.nearDuplicates));
+      }
     }
+  }
+
+  /** Indexes a chunk's sketch in the near-duplicate index and stores it with the open commit. */
+  private indexNearDuplicate(index: NearDuplicateIndex, chunkno: number, sketch: Uint8Array): void {
+    index.insertSketch(chunkno, sketch);
+    this.store.putMinhash(chunkno, sketch, sketchOptions(index));
   }
 
   private nearDuplicateIndex(): NearDuplicateIndex | null {
     if (this.deduplicate === false) return null;
     if (!this.nearDuplicates) {
+      // from the sketches stored with the chunks; a chunk without one (written before store version 3, or under other
+      // MinHash options) is signed from its text, and its sketch stored with the open commit
       const index = new NearDuplicateIndex({ threshold: this.deduplicate.threshold });
-      for (const { chunkno, text } of this.store.iterateLiveChunkTexts()) {
-        if (hasAtLeastWords(text, MIN_DEDUPLICATE_TOKENS)) index.insert(chunkno, text);
+      const options = sketchOptions(index);
+      const signed: Array<[number, Uint8Array]> = []; // stored after the scan (SQLite writes nothing while it reads)
+      for (const { chunkno, codes, text } of this.store.iterateLiveMinhash(options)) {
+        if (codes !== null) {
+          if (codes.length > 0) index.insertSketch(chunkno, codes);
+        } else if (hasAtLeastWords(text!, MIN_DEDUPLICATE_TOKENS)) {
+          const sketch = index.sketch(text!);
+          index.insertSketch(chunkno, sketch);
+          signed.push([chunkno, sketch]);
+        } else signed.push([chunkno, NO_SKETCH]);
       }
+      if (this.store.inTransaction) for (const [chunkno, sketch] of signed) this.store.putMinhash(chunkno, sketch, options);
       this.nearDuplicates = index;
     }
     return this.nearDuplicates;

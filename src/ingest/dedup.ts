@@ -542,6 +542,36 @@ export class NearDuplicateIndex {
   }
 
   /**
+   * The sketch the index keeps of a text (one byte per permutation): what {@link insertSketch} takes back,
+   * so an index can be persisted and rebuilt without computing signatures again.
+   *
+   * @example
+   * ```ts
+   * const codes = index.sketch(text); // Uint8Array(128)
+   * other.insertSketch(7, codes); // same as other.insert(7, text), for an index with the same options
+   * ```
+   */
+  sketch(text: string | readonly string[] | Uint32Array): Uint8Array {
+    return this.codesOf(text);
+  }
+
+  /**
+   * Indexes the sketch of a text (see {@link sketch}) under `key`.
+   *
+   * @example
+   * ```ts
+   * index.insertSketch(7, codes);
+   * ```
+   */
+  insertSketch(key: number, codes: Uint8Array): void {
+    this.checkNewKey(key);
+    if (codes.length !== this.options.permutations) {
+      throw new RalmError('INVALID_ARGUMENT', `sketch has ${codes.length} bytes; this index uses ${this.options.permutations} permutations`);
+    }
+    this.insertCodes(key, codes);
+  }
+
+  /**
    * Removes `key`; returns whether it was indexed.
    *
    * @example

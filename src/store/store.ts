@@ -15,6 +15,8 @@ import { join, resolve } from 'node:path';
 import { RalmError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
 
+/** Meta key recording the options the stored compact MinHash signatures were made with. */
+const MINHASH_OPTIONS = 'minhash.options';
 /** Meta key counting purges of deleted versions. */
 const PURGE_GENERATION = 'purge.generation';
 
@@ -25,9 +27,11 @@ export const STORE_FORMAT = 'ralm.collection';
 /**
  * Version 2 adds the `vectors_seq` index (vectors committed after a dense checkpoint are found without a scan) and
  * the `collection_id` meta key (a random id that dense index files record, so a file from another collection is
- * never loaded). A writer migrates a version 1 database when it opens it; readers read both.
+ * never loaded). Version 3 adds the `minhash` table (the near-duplicate index's compact signature of every canonical
+ * chunk, so a writer rebuilds that index without reading and shingling every chunk's text). A writer migrates an
+ * older database when it opens it; readers read all of them.
  */
-export const STORE_VERSION = 2;
+export const STORE_VERSION = 3;
 /** The oldest schema version this build reads (and migrates when it opens the database for writing). */
 export const STORE_MIN_VERSION = 1;
 
@@ -40,7 +44,14 @@ const MIGRATIONS: ReadonlyArray<{ version: number; migrate: (db: Database.Databa
       db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('collection_id', randomBytes(16).toString('hex'));
     },
   },
+  {
+    version: 3,
+    // filled in by the next writer that needs the near-duplicate index (chunks without a row are signed from their text)
+    migrate: (db) => db.exec(MINHASH_TABLE),
+  },
 ];
+
+const MINHASH_TABLE = 'CREATE TABLE IF NOT EXISTS minhash (chunkno INTEGER PRIMARY KEY, codes BLOB NOT NULL)';
 
 /** SQLite page cache of each connection, in KiB. */
 const PAGE_CACHE_KIB = 32 * 1024;
@@ -163,6 +174,10 @@ CREATE TABLE sources (
   ids TEXT NOT NULL,
   seq INTEGER NOT NULL
 );
+CREATE TABLE minhash (
+  chunkno INTEGER PRIMARY KEY,
+  codes BLOB NOT NULL
+);
 CREATE TABLE commits (
   seq INTEGER PRIMARY KEY,
   committed_at TEXT NOT NULL,
@@ -189,6 +204,8 @@ export class DocumentStore {
   private readonly statements: ReturnType<DocumentStore['prepare']>;
   private readonly statementCache = new Map<string, Database.Statement>();
   private snapshotOpen = false;
+  /** The MinHash options the stored signatures are known to be made with (see {@link putMinhash}). */
+  private minhashOptions: string | undefined;
   /**
    * While a write transaction that began on a store without live documents is open (a new collection's first
    * commit, the common bulk load): the live versions it inserted, by id, so `liveVersion` needs no query.
@@ -317,6 +334,7 @@ export class DocumentStore {
       deleteArtifact: this.readOnly ? null : db.prepare('DELETE FROM artifacts WHERE kind = ? AND name = ?'),
       artifacts: db.prepare('SELECT kind, name, seq, bytes FROM artifacts WHERE kind = ? ORDER BY seq, name'),
       insertCommit: this.readOnly ? null : db.prepare('INSERT INTO commits (seq, committed_at, added, deleted) VALUES (?, ?, ?, ?)'),
+      putMinhash: this.readOnly ? null : db.prepare('INSERT OR REPLACE INTO minhash (chunkno, codes) VALUES (?, ?)'),
       liveCount: db.prepare('SELECT count(*) FROM documents WHERE deleted_seq IS NULL').pluck(),
     };
   }
@@ -466,15 +484,47 @@ export class DocumentStore {
     return row ? toDocumentRow(row) : undefined;
   }
 
-  /** Live canonical chunks with their text spans, for rebuilding a near-duplicate index. */
-  *iterateLiveChunkTexts(): IterableIterator<{ chunkno: number; text: string }> {
-    // offsets are UTF-16 code units (JavaScript's), so the text is sliced here, not with SQLite's substr
+  /**
+   * Live canonical chunks with their stored compact MinHash signature (`codes`: empty when the chunk is too short to
+   * judge; null when none was stored, e.g. a chunk written before version 3: then its `text` is given to sign it).
+   * Signatures made under other options than `options` (recorded with them) count as missing.
+   */
+  *iterateLiveMinhash(options: string): IterableIterator<{ chunkno: number; codes: Uint8Array | null; text: string | null }> {
+    const current = this.getMeta(MINHASH_OPTIONS) === options;
     const statement = this.db.prepare(
-      'SELECT c.chunkno AS chunkno, d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL',
+      current
+        ? 'SELECT c.chunkno AS chunkno, m.codes AS codes, CASE WHEN m.codes IS NULL THEN d.text END AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno LEFT JOIN minhash m ON m.chunkno = c.chunkno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL ORDER BY c.chunkno'
+        : 'SELECT c.chunkno AS chunkno, NULL AS codes, d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL ORDER BY c.chunkno',
     );
-    for (const row of statement.iterate() as IterableIterator<{ chunkno: number; text: string; start: number; end: number }>) {
-      yield { chunkno: row.chunkno, text: row.text.slice(row.start, row.end) };
+    for (const row of statement.iterate() as IterableIterator<{ chunkno: number; codes: Buffer | null; text: string | null; start: number; end: number }>) {
+      yield {
+        chunkno: row.chunkno,
+        codes: row.codes === null ? null : new Uint8Array(row.codes.buffer, row.codes.byteOffset, row.codes.byteLength),
+        text: row.text === null ? null : row.text.slice(row.start, row.end),
+      };
     }
+  }
+
+  /** Whether this database can hold compact MinHash signatures (version 3; a reader of an older file cannot). */
+  get hasMinhash(): boolean {
+    return this.statements.putMinhash !== null;
+  }
+
+  /**
+   * Stores the compact MinHash signature of a chunk (empty: too short to judge) made under `options`; when the
+   * recorded options differ, the stored signatures of the old options are dropped first.
+   */
+  putMinhash(chunkno: number, codes: Uint8Array, options: string): void {
+    const put = this.statements.putMinhash;
+    if (put === null) return;
+    if (this.minhashOptions !== options) {
+      if (this.getMeta(MINHASH_OPTIONS) !== options) {
+        this.db.exec('DELETE FROM minhash');
+        this.setMeta(MINHASH_OPTIONS, options);
+      }
+      this.minhashOptions = options;
+    }
+    put.run(chunkno, codes);
   }
 
   /** Live chunks stored as near-duplicates, with the chunk they point to (for verification). */
@@ -519,10 +569,17 @@ export class DocumentStore {
     const out = new Map<number, { chunk: ChunkRow; document: DocumentRow }>();
     if (chunknos.length === 0) return out;
     const placeholders = chunknos.map(() => '?').join(',');
-    const rows = this.cachedStatement(`SELECT c.chunkno, c.ordinal, c.start, c.end, c.headings, c.page, d.* FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`).all(
-      ...chunknos,
-    ) as Array<RawDocumentRow & RawChunkRow>;
-    for (const r of rows) out.set(r.chunkno, { chunk: toChunkRow(r), document: toDocumentRow(r) });
+    // raw rows (arrays): better-sqlite3 then builds no keyed object per row, a third of this query's cost on a search
+    const sql = `SELECT c.chunkno, c.ordinal, c.start, c.end, c.headings, c.page, d.docno, d.id, d.title, d.text, d.metadata, d.hash, d.added_seq, d.deleted_seq FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno IN (${placeholders})`;
+    let statement = this.statementCache.get(sql);
+    if (!statement) statement = this.cachedStatement(sql).raw(true);
+    const rows = statement.all(...chunknos) as Array<[number, number, number, number, string | null, number | null, number, string, string, string, string, string, number, number | null]>;
+    for (const [chunkno, ordinal, start, end, headings, page, docno, id, title, text, metadata, hash, addedSeq, deletedSeq] of rows) {
+      out.set(chunkno, {
+        chunk: { chunkno, docno, ordinal, start, end, headingPath: headings ? (JSON.parse(headings) as string[]) : [], page: page ?? null },
+        document: { docno, id, title, text, metadata: JSON.parse(metadata) as Metadata, hash, addedSeq, deletedSeq },
+      });
+    }
     return out;
   }
 
@@ -565,9 +622,11 @@ export class DocumentStore {
     const keep = new Set<number>();
     for (const r of rows) if (r.chunkno !== null && referenced(r.chunkno)) keep.add(r.docno);
     const docnos = [...new Set(rows.map((r) => r.docno))].filter((d) => !keep.has(d));
+    const deleteMinhash = this.statements.putMinhash === null ? null : this.db.prepare('DELETE FROM minhash WHERE chunkno IN (SELECT chunkno FROM chunks WHERE docno = ?)');
     const deleteChunks = this.db.prepare('DELETE FROM chunks WHERE docno = ?');
     const deleteDocument = this.db.prepare('DELETE FROM documents WHERE docno = ?');
     for (const docno of docnos) {
+      deleteMinhash?.run(docno);
       deleteChunks.run(docno);
       deleteDocument.run(docno);
     }

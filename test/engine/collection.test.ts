@@ -320,6 +320,66 @@ describe('collection: chunks, filters, near-duplicates, staging', () => {
     expect((await verifyCollection(dir)).problems).toEqual([]);
   });
 
+  it('keeps the near-duplicate sketches with the chunks: a later writer rebuilds its index from them, not from the texts', async () => {
+    const body = 'Retrieval augmented generation grounds a language model on passages retrieved from a corpus of documents.';
+    const first = await create({ chunking: false });
+    first.add({ id: 'original', text: body });
+    first.add({ id: 'tiny', text: 'too short' });
+    await first.commit();
+    await first.close();
+    open.splice(0);
+    const db = new Database(join(dir, STORE_FILE));
+    const rows = db.prepare('SELECT length(codes) AS n FROM minhash ORDER BY chunkno').pluck().all();
+    expect(rows).toEqual([128, 0]); // a sketch for the original, an empty one (too short to judge) for 'tiny'
+    db.close();
+
+    // a second process finds the copy through the stored sketch
+    const second = await create({ chunking: false });
+    second.add({ id: 'copy', text: `${body} ` });
+    await second.commit();
+    expect((await second.search('grounds language model', { k: 10 })).hits[0]!.duplicates).toEqual([expect.objectContaining({ id: 'copy' })]);
+    await second.close();
+    open.splice(0);
+
+    // a tampered sketch proves the rebuild reads the stored sketches: the next copy is no longer recognised
+    const tamper = new Database(join(dir, STORE_FILE));
+    tamper.prepare("UPDATE minhash SET codes = zeroblob(128) WHERE chunkno = (SELECT c.chunkno FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.id = 'original')").run();
+    tamper.close();
+    const third = await create({ chunking: false });
+    third.add({ id: 'copy2', text: `${body}  ` });
+    await third.commit();
+    const hits = (await third.search('grounds language model', { k: 10 })).hits;
+    expect(hits.map((h) => h.id).sort()).toEqual(['copy2', 'original']);
+  });
+
+  it('migrates a version 2 collection: its chunks are signed from their text once, then their sketches are kept', async () => {
+    const body = 'Retrieval augmented generation grounds a language model on passages retrieved from a corpus of documents.';
+    const c = await create({ chunking: false });
+    c.add({ id: 'original', text: body });
+    await c.commit();
+    await c.close();
+    open.splice(0);
+    const db = new Database(join(dir, STORE_FILE));
+    db.exec("DROP TABLE minhash; DELETE FROM meta WHERE key = 'minhash.options'; UPDATE meta SET value = '2' WHERE key = 'version'");
+    db.close();
+    // a reader of the old file works without the table
+    const old = await reader();
+    expect((await old.search('grounds', { k: 1 })).hits.map((h) => h.id)).toEqual(['original']);
+    await old.close();
+    open.splice(0);
+    const writer = await create({ chunking: false });
+    writer.add({ id: 'copy', text: `${body} ` });
+    await writer.commit();
+    expect((await writer.search('grounds language model', { k: 10 })).hits[0]!.duplicates).toEqual([expect.objectContaining({ id: 'copy' })]);
+    await writer.close();
+    open.splice(0);
+    const check = new Database(join(dir, STORE_FILE), { readonly: true });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('3');
+    expect(check.prepare('SELECT count(*) FROM minhash WHERE length(codes) = 128').pluck().get()).toBe(1); // the original's, backfilled
+    check.close();
+    expect((await verifyCollection(dir)).problems).toEqual([]);
+  });
+
   it('rollback() discards the open commit; large commits flush segments without changing results', async () => {
     const c = await create({ flushChunks: 7, deduplicate: false });
     c.add({ id: 'keep', text: 'kept document' });
