@@ -362,6 +362,7 @@ function verdictOf(reason: string, file: string, looksBinary: (bytes: Uint8Array
 async function trees(): Promise<void> {
   const loaders = (await import(join(buildDir, 'ingest', 'loaders', 'index.js'))) as {
     loaderForExtension: (path: string) => unknown;
+    chooseLoader: (path: string, head: Uint8Array) => unknown;
     extensionOf: (path: string) => string;
     looksBinary: (bytes: Uint8Array) => boolean;
   };
@@ -381,20 +382,22 @@ async function trees(): Promise<void> {
       byExtension.set(extensionLabel(file), (byExtension.get(extensionLabel(file)) ?? 0) + 1);
       bytesFound += statSync(file).size;
     }
-    // Files the walker skips without reading: an extension no loader registers.
+    // Files the walker skips as unsupported, by the CLI's own rule (src/ingest/files.ts): no loader chosen for the
+    // name without `.gz` and the first 8 KB of the (decompressed) bytes; then judged here: readable text or binary.
     const skipped = new Map<string, SkippedGroup>();
     for (const file of files) {
       const name = file.split('/').at(-1)!;
-      if (loaders.loaderForExtension(name) !== undefined || loaders.extensionOf(name) === '') continue;
-      const label = extensionLabel(file);
-      const group = skipped.get(label) ?? { extension: label, files: 0, readableText: 0, binary: 0, examples: [] };
-      group.files++;
       let bytes: Uint8Array = readFileSync(file);
       try {
         if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
       } catch {
-        // corrupt gzip: judged on the raw bytes
+        // corrupt gzip: the CLI reports it as a problem line (judged below), not as a skipped type
+        continue;
       }
+      if (loaders.chooseLoader(name.replace(/\.gz$/i, ''), bytes.subarray(0, 8192)) !== undefined) continue;
+      const label = extensionLabel(file);
+      const group = skipped.get(label) ?? { extension: label, files: 0, readableText: 0, binary: 0, examples: [] };
+      group.files++;
       if (loaders.looksBinary(bytes)) group.binary++;
       else {
         group.readableText++;
@@ -639,7 +642,7 @@ function renderReport(machine: MachineInfo): string {
         `- files found: ${fmt(tree.filesFound)} (${fmt(tree.bytesFound / 2 ** 20, 1)} MiB on disk); by extension: ${tree.filesByExtension.map(([e, n]) => `${e} ${fmt(n)}`).join(', ')}`,
         `- \`ralm index\`: ${run?.timedOut ? `**did not finish: killed after ${fmt(run.wallSeconds, 0)} s**` : `exit code ${run?.exitCode} (${run?.exitCode === 0 ? 'success' : run?.exitCode === 1 ? 'some inputs had problems' : 'CRASH or usage error'})`}, ${fmt(run?.wallSeconds ?? NaN, 1)} s wall, ${fmt(run?.cpuSeconds ?? NaN, 1)} CPU s, peak RSS ${fmt(run?.peakRssMiB ?? NaN)} MiB`,
         run?.timedOut ? '- nothing committed (killed before its one commit); see finding 1 for why it did not finish' : c ? `- documents: ${fmt(c.documents)}, chunks: ${fmt(c.chunks)} (${fmt(c.duplicateChunks)} near-duplicates stored once); ${fmt(c.documents / (run?.wallSeconds ?? NaN))} documents/s, ${fmt(c.chunks / (run?.wallSeconds ?? NaN))} chunks/s (wall); collection ${fmt(c.databaseMiB, 1)} MiB` : '- no collection was written',
-        `- files skipped as unsupported types: ${fmt(tree.skippedByCli ?? NaN)} (CLI), ${fmt(tree.skipped.reduce((s, g) => s + g.files, 0))} (by extension, this script)`,
+        `- files skipped as unsupported types: ${fmt(tree.skippedByCli ?? NaN)} (CLI), ${fmt(tree.skipped.reduce((s, g) => s + g.files, 0))} (this script, by the CLI's rule: no loader for the name and the first 8 KB)`,
         '',
       );
       if (tree.skipped.length > 0) {
