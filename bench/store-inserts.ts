@@ -1,0 +1,80 @@
+/**
+ * The storage floor of ralm's index time: inserting every document and chunk row of a corpus into the collection's
+ * SQLite schema (the store's own DDL and INSERT statements, one transaction, WAL, synchronous=FULL), without any
+ * analysis or index building, and variants (multi-row INSERTs, a larger page cache, fewer secondary indexes).
+ * Compare with the `index s` column of bench/results/bm25-peers.md.
+ *
+ *   npx vite-node bench/store-inserts.ts [wordnet|scifact]
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DocumentStore, STORE_FILE } from '../src/store/index.js';
+import { loadCorpus, type CorpusName } from './corpora.js';
+
+const name = (process.argv.slice(2).find((a) => a !== '--') ?? 'wordnet') as CorpusName;
+const docs = loadCorpus(name).docs;
+const hashes = docs.map((d) => createHash('sha256').update(`${d.title}\0${d.text}`).digest('base64url'));
+
+/** The schema of a new collection, as the store creates it. */
+function schema(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ralm-schema-'));
+  try {
+    DocumentStore.open(dir, { create: true }).close();
+    const db = new Database(join(dir, STORE_FILE), { readonly: true });
+    const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid").pluck().all() as string[]).join(';\n');
+    db.close();
+    return sql;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const DDL = schema();
+
+function run(label: string, options: { cacheKiB?: number; batch?: number; dropIndexes?: string[] } = {}): number {
+  const dir = mkdtempSync(join(tmpdir(), 'ralm-inserts-'));
+  const db = new Database(join(dir, 'c.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  if (options.cacheKiB) db.pragma(`cache_size = -${options.cacheKiB}`);
+  db.exec(DDL);
+  for (const index of options.dropIndexes ?? []) db.exec(`DROP INDEX ${index}`);
+  const batch = options.batch ?? 1;
+  const document = db.prepare(`INSERT INTO documents (docno, id, title, text, metadata, hash, added_seq) VALUES ${Array(batch).fill('(?, ?, ?, ?, ?, ?, ?)').join(',')}`);
+  const chunk = db.prepare(`INSERT INTO chunks (chunkno, docno, ordinal, start, end, headings, page, duplicate_of) VALUES ${Array(batch).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(',')}`);
+  const t = performance.now();
+  db.transaction(() => {
+    const a: unknown[] = [];
+    const c: unknown[] = [];
+    for (let i = 0; i + batch <= docs.length; i += batch) {
+      a.length = 0;
+      c.length = 0;
+      for (let j = i; j < i + batch; j++) {
+        const d = docs[j]!;
+        a.push(j + 1, d.id, d.title, d.text, '{}', hashes[j], 1);
+        c.push(j + 1, j + 1, 0, 0, d.text.length, null, null, null);
+      }
+      document.run(a);
+      chunk.run(c);
+    }
+  }).immediate();
+  const seconds = (performance.now() - t) / 1000;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`  ${label.padEnd(58)} ${seconds.toFixed(2)} s`);
+  return seconds;
+}
+
+console.log(`${name}: ${docs.length.toLocaleString('en-US')} documents, one chunk each; best of 3`);
+const variants: Array<[string, Parameters<typeof run>[1]]> = [
+  ['one row per INSERT (as the store does)', {}],
+  ['64 MB page cache', { cacheKiB: 65536 }],
+  ['32 rows per INSERT', { batch: 32 }],
+  ['32 rows per INSERT, 64 MB cache, without 2 secondary indexes', { batch: 32, cacheKiB: 65536, dropIndexes: ['documents_live_docno', 'documents_added_seq'] }],
+];
+for (const [label, options] of variants) {
+  const times = [0, 1, 2].map(() => run(label, options));
+  console.log(`  → ${label}: best ${Math.min(...times).toFixed(2)} s`);
+}
