@@ -1,6 +1,6 @@
 import { RalmError } from '../../core/errors.js';
 import type { DeletedKeys } from './deleted.js';
-import { buildSegment, sortTerms, type Segment } from './segment.js';
+import { compareCodePoints, SegmentBuilder, type Segment } from './segment.js';
 
 /**
  * One input of `mergeSegments`: a segment and, optionally, the keys deleted from it.
@@ -55,79 +55,60 @@ export function mergeSegments(inputs: readonly MergeInput[]): Segment {
     remap[s]![liveLocal[i]!] = id;
     norms[id] = inputs[s]!.segment.norms[liveLocal[i]!]!;
   }
-  // union of the dictionaries
-  const termIds = new Map<string, number>();
-  const terms: string[] = [];
-  const inputTermIds = inputs.map(({ segment }) => {
-    const ids = new Int32Array(segment.termCount);
-    for (let t = 0; t < segment.termCount; t++) {
-      const term = segment.term(t);
-      let id = termIds.get(term);
-      if (id === undefined) {
-        id = terms.length;
-        termIds.set(term, id);
-        terms.push(term);
-      }
-      ids[t] = id;
+  // the inputs' dictionaries are sorted: walk them together, term by term, and pack each merged term's postings
+  // right away (only the packed output and one term's postings are held, not every input posting at once)
+  const builder = new SegmentBuilder(docKeys, norms);
+  const cursors = inputs.map(() => 0);
+  const current: Array<string | undefined> = inputs.map(({ segment }) => (segment.termCount > 0 ? segment.term(0) : undefined));
+  let docs = new Int32Array(1024);
+  let freqs = new Int32Array(1024);
+  const holders: number[] = [];
+  for (;;) {
+    let smallest: string | undefined;
+    for (const term of current) if (term !== undefined && (smallest === undefined || compareCodePoints(term, smallest) < 0)) smallest = term;
+    if (smallest === undefined) break;
+    holders.length = 0;
+    let upperBound = 0;
+    for (let s = 0; s < inputs.length; s++) {
+      if (current[s] !== smallest) continue;
+      holders.push(s);
+      upperBound += inputs[s]!.segment.docFreqs[cursors[s]!]!;
     }
-    return ids;
-  });
-  // surviving postings per term id, via counting sort (upper bound: all postings)
-  const counts = new Uint32Array(terms.length + 1);
-  for (let s = 0; s < inputs.length; s++) {
-    const { segment } = inputs[s]!;
-    for (let t = 0; t < segment.termCount; t++) counts[inputTermIds[s]![t]! + 1]! += segment.docFreqs[t]!;
-  }
-  for (let t = 0; t < terms.length; t++) counts[t + 1]! += counts[t]!;
-  const capacity = counts[terms.length]!;
-  const docs = new Int32Array(capacity);
-  const freqs = new Int32Array(capacity);
-  const fill = counts.slice(0, terms.length);
-  const needsSort = new Uint8Array(terms.length);
-  for (let s = 0; s < inputs.length; s++) {
-    const { segment } = inputs[s]!;
-    const map = remap[s]!;
-    for (let t = 0; t < segment.termCount; t++) {
-      const id = inputTermIds[s]![t]!;
-      const postings = segment.readPostings(t);
-      const begin = fill[id]!;
-      let p = begin;
+    if (upperBound > docs.length) {
+      let capacity = docs.length;
+      while (capacity < upperBound) capacity *= 2;
+      docs = new Int32Array(capacity);
+      freqs = new Int32Array(capacity);
+    }
+    let n = 0;
+    let ascending = true;
+    for (const s of holders) {
+      const { segment } = inputs[s]!;
+      const map = remap[s]!;
+      const postings = segment.readPostings(cursors[s]!);
       for (let i = 0; i < postings.docs.length; i++) {
         const doc = map[postings.docs[i]!]!;
         if (doc < 0) continue;
-        docs[p] = doc;
-        freqs[p] = postings.freqs[i]!;
-        p++;
+        if (n > 0 && doc < docs[n - 1]!) ascending = false;
+        docs[n] = doc;
+        freqs[n] = postings.freqs[i]!;
+        n++;
       }
-      if (p > begin && begin > counts[id]! && docs[begin - 1]! > docs[begin]!) needsSort[id] = 1;
-      fill[id] = p;
+      const next = ++cursors[s]!;
+      current[s] = next < segment.termCount ? segment.term(next) : undefined;
     }
-  }
-  // compact: drop the room left by deleted postings, sort interleaved ones, drop emptied terms
-  const postingsStart = new Uint32Array(terms.length + 1);
-  let write = 0;
-  for (let id = 0; id < terms.length; id++) {
-    const start = counts[id]!;
-    const end = fill[id]!;
-    postingsStart[id] = write;
-    if (needsSort[id]) {
-      const order = Array.from({ length: end - start }, (_, i) => start + i).sort((a, b) => docs[a]! - docs[b]!);
+    if (n === 0) continue; // no surviving document holds the term
+    if (!ascending) {
+      // inputs whose keys interleave (a chunk re-indexed in a later segment): sort this term's postings by doc
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => docs[a]! - docs[b]!);
       const sortedDocs = order.map((i) => docs[i]!);
       const sortedFreqs = order.map((i) => freqs[i]!);
-      for (let i = 0; i < order.length; i++) {
-        docs[write + i] = sortedDocs[i]!;
-        freqs[write + i] = sortedFreqs[i]!;
+      for (let i = 0; i < n; i++) {
+        docs[i] = sortedDocs[i]!;
+        freqs[i] = sortedFreqs[i]!;
       }
-    } else if (write !== start) {
-      docs.copyWithin(write, start, end);
-      freqs.copyWithin(write, start, end);
     }
-    write += end - start;
+    builder.addTerm(smallest, docs, freqs, 0, n);
   }
-  postingsStart[terms.length] = write;
-  const surviving = terms.filter((_, id) => postingsStart[id + 1]! > postingsStart[id]!);
-  const sorted = sortTerms(surviving);
-  const order = new Int32Array(sorted.length);
-  for (let i = 0; i < sorted.length; i++) order[i] = termIds.get(sorted[i]!)!;
-  return buildSegment({ docKeys, norms, terms, order, postingsStart, docs, freqs });
+  return builder.finish();
 }

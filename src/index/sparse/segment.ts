@@ -247,7 +247,7 @@ export class Segment {
 }
 
 /** Compares two strings by Unicode code point (= UTF-8 byte order). */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.codePointAt(i)!;
@@ -297,62 +297,94 @@ export interface SegmentSource {
   freqs: Int32Array;
 }
 
-/** Builds a segment from grouped postings (internal; shared by the writer and merges). */
+/** Builds a segment from grouped postings (internal; the writer's path). */
 export function buildSegment(source: SegmentSource): Segment {
   const { docKeys, norms, terms, order, postingsStart, docs, freqs } = source;
-  const termCount = order.length;
-  const documentCount = docKeys.length;
-  for (let i = 1; i < documentCount; i++) {
-    if (docKeys[i]! <= docKeys[i - 1]!) throw new RalmError('INVALID_ARGUMENT', `segment doc keys must be strictly ascending, found ${docKeys[i - 1]} then ${docKeys[i]}`);
+  const builder = new SegmentBuilder(docKeys, norms);
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]!;
+    builder.addTerm(terms[id]!, docs, freqs, postingsStart[id]!, postingsStart[id + 1]!);
   }
-  // term dictionary (UTF-8; ASCII terms, nearly all of them, written directly)
-  let capacity = 0;
-  for (let i = 0; i < termCount; i++) capacity += terms[order[i]!]!.length * 3;
-  const buffer = new Uint8Array(capacity);
-  const termOffsets = new Uint32Array(termCount + 1);
-  let offset = 0;
-  for (let i = 0; i < termCount; i++) {
-    termOffsets[i] = offset;
-    const term = terms[order[i]!]!;
-    let ascii = offset;
+  return builder.finish();
+}
+
+/** A growable Uint32Array (internal). */
+class U32List {
+  values = new Uint32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+  toArray(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/**
+ * Packs a segment term by term, in dictionary order (internal; shared by `buildSegment` and merges): only the packed
+ * output and the term being added are in memory, so a merge never holds its inputs' postings unpacked all at once.
+ *
+ * @example
+ * ```ts
+ * const builder = new SegmentBuilder(docKeys, norms);
+ * builder.addTerm('fox', docs, freqs, 0, docs.length); // terms in UTF-8 byte order, docs ascending
+ * const segment = builder.finish();
+ * ```
+ */
+export class SegmentBuilder {
+  private readonly documentCount: number;
+  private readonly termBytes = new ByteBuffer();
+  private readonly termOffsets = new U32List();
+  private readonly docFreqs = new U32List();
+  private totalTermFreqs = new Float64Array(1024);
+  private readonly firstBlock = new U32List();
+  private readonly blockLastDoc = new U32List();
+  private readonly blockOffsets = new U32List();
+  private readonly blockMaxFreq = new U32List();
+  private blockMinNorm = new Uint8Array(1024);
+  private blocks = 0;
+  private readonly out = new ByteBuffer();
+  private readonly seen: Uint8Array;
+  private documentsWithTerms = 0;
+  private sumTotalTermFreq = 0;
+  private terms = 0;
+
+  constructor(
+    private readonly docKeys: Uint32Array,
+    private readonly norms: Uint8Array,
+  ) {
+    this.documentCount = docKeys.length;
+    for (let i = 1; i < this.documentCount; i++) {
+      if (docKeys[i]! <= docKeys[i - 1]!) throw new RalmError('INVALID_ARGUMENT', `segment doc keys must be strictly ascending, found ${docKeys[i - 1]} then ${docKeys[i]}`);
+    }
+    this.seen = new Uint8Array(this.documentCount);
+  }
+
+  /** Adds a term (after every term before it in dictionary order) with its postings `docs/freqs[start, end)`. */
+  addTerm(term: string, docs: Int32Array, freqs: Int32Array, start: number, end: number): void {
+    // dictionary entry (UTF-8; ASCII terms, nearly all of them, written directly)
+    const dictionary = this.termBytes;
+    this.termOffsets.push(dictionary.length);
+    dictionary.ensure(term.length * 3);
+    let ascii = dictionary.length;
     for (let c = 0; c < term.length; c++) {
       const code = term.charCodeAt(c);
       if (code >= 0x80) {
         ascii = -1;
         break;
       }
-      buffer[ascii++] = code;
+      dictionary.bytes[ascii++] = code;
     }
-    offset = ascii >= 0 ? ascii : offset + encoder.encodeInto(term, buffer.subarray(offset)).written;
-  }
-  termOffsets[termCount] = offset;
-  const termBytes = buffer.slice(0, offset);
-  // block counts
-  const docFreqs = new Uint32Array(termCount);
-  const totalTermFreqs = new Float64Array(termCount);
-  const firstBlock = new Uint32Array(termCount + 1);
-  let blockCount = 0;
-  for (let i = 0; i < termCount; i++) {
-    const id = order[i]!;
-    const docFreq = postingsStart[id + 1]! - postingsStart[id]!;
-    docFreqs[i] = docFreq;
-    firstBlock[i] = blockCount;
-    blockCount += Math.ceil(docFreq / BLOCK_SIZE);
-  }
-  firstBlock[termCount] = blockCount;
-  const blockLastDoc = new Uint32Array(blockCount);
-  const blockOffsets = new Uint32Array(blockCount + 1);
-  const blockMaxFreq = new Uint32Array(blockCount);
-  const blockMinNorm = new Uint8Array(blockCount);
-  const out = new ByteBuffer();
-  const seen = new Uint8Array(documentCount);
-  let documentsWithTerms = 0;
-  let sumTotalTermFreq = 0;
-  let block = 0;
-  for (let i = 0; i < termCount; i++) {
-    const id = order[i]!;
-    const start = postingsStart[id]!;
-    const end = postingsStart[id + 1]!;
+    dictionary.length = ascii >= 0 ? ascii : dictionary.length + encoder.encodeInto(term, dictionary.bytes.subarray(dictionary.length)).written;
+    const index = this.terms++;
+    this.docFreqs.push(end - start);
+    this.firstBlock.push(this.blocks);
+    const { norms, documentCount, seen, out } = this;
     let previous = -1;
     let totalTermFreq = 0;
     for (let from = start; from < end; from += BLOCK_SIZE) {
@@ -364,22 +396,22 @@ export function buildSegment(source: SegmentSource): Segment {
       for (let j = from; j < from + count; j++) {
         const doc = docs[j]!;
         const freq = freqs[j]!;
-        if (doc <= last || doc >= documentCount) throw new RalmError('INVALID_ARGUMENT', `postings of term "${terms[id]}" are not ascending doc ids below ${documentCount}`);
-        if (freq < 1) throw new RalmError('INVALID_ARGUMENT', `term "${terms[id]}" has frequency ${freq} in doc ${doc}; frequencies start at 1`);
+        if (doc <= last || doc >= documentCount) throw new RalmError('INVALID_ARGUMENT', `postings of term "${term}" are not ascending doc ids below ${documentCount}`);
+        if (freq < 1) throw new RalmError('INVALID_ARGUMENT', `term "${term}" has frequency ${freq} in doc ${doc}; frequencies start at 1`);
         if (doc - last - 1 > maxGap) maxGap = doc - last - 1;
         if (freq > maxFreq) maxFreq = freq;
         if (norms[doc]! < minNorm) minNorm = norms[doc]!;
         totalTermFreq += freq;
         if (seen[doc] === 0) {
           seen[doc] = 1;
-          documentsWithTerms++;
+          this.documentsWithTerms++;
         }
         last = doc;
       }
       const docWidth = widthFor(maxGap);
       const freqWidth = widthFor(maxFreq - 1);
       out.ensure(2 + packedLength(count, docWidth) + packedLength(count, freqWidth));
-      blockOffsets[block] = out.length;
+      this.blockOffsets.push(out.length);
       out.bytes[out.length] = docWidth;
       out.bytes[out.length + 1] = freqWidth;
       // gaps minus one: doc[j] - doc[j - 1] - 1, with doc[from - 1] = previous
@@ -387,32 +419,47 @@ export function buildSegment(source: SegmentSource): Segment {
       p = packGaps(docs, from, count, previous, docWidth, out.bytes, p);
       p = pack(freqs, from, count, 1, freqWidth, out.bytes, p);
       out.length = p;
-      blockLastDoc[block] = last;
-      blockMaxFreq[block] = maxFreq;
-      blockMinNorm[block] = minNorm;
+      this.blockLastDoc.push(last);
+      this.blockMaxFreq.push(maxFreq);
+      if (this.blocks === this.blockMinNorm.length) {
+        const grown = new Uint8Array(this.blockMinNorm.length * 2);
+        grown.set(this.blockMinNorm);
+        this.blockMinNorm = grown;
+      }
+      this.blockMinNorm[this.blocks++] = minNorm;
       previous = last;
-      block++;
     }
-    totalTermFreqs[i] = totalTermFreq;
-    sumTotalTermFreq += totalTermFreq;
+    if (index === this.totalTermFreqs.length) {
+      const grown = new Float64Array(this.totalTermFreqs.length * 2);
+      grown.set(this.totalTermFreqs);
+      this.totalTermFreqs = grown;
+    }
+    this.totalTermFreqs[index] = totalTermFreq;
+    this.sumTotalTermFreq += totalTermFreq;
   }
-  blockOffsets[blockCount] = out.length;
-  return new Segment({
-    docKeys,
-    norms,
-    documentsWithTerms,
-    sumTotalTermFreq,
-    termOffsets,
-    termBytes,
-    docFreqs,
-    totalTermFreqs,
-    firstBlock,
-    blockLastDoc,
-    blockOffsets,
-    blockMaxFreq,
-    blockMinNorm,
-    postings: out.bytes.slice(0, out.length),
-  });
+
+  /** The segment of every term added. */
+  finish(): Segment {
+    this.termOffsets.push(this.termBytes.length);
+    this.firstBlock.push(this.blocks);
+    this.blockOffsets.push(this.out.length);
+    return new Segment({
+      docKeys: this.docKeys,
+      norms: this.norms,
+      documentsWithTerms: this.documentsWithTerms,
+      sumTotalTermFreq: this.sumTotalTermFreq,
+      termOffsets: this.termOffsets.toArray(),
+      termBytes: this.termBytes.bytes.slice(0, this.termBytes.length),
+      docFreqs: this.docFreqs.toArray(),
+      totalTermFreqs: this.totalTermFreqs.slice(0, this.terms),
+      firstBlock: this.firstBlock.toArray(),
+      blockLastDoc: this.blockLastDoc.toArray(),
+      blockOffsets: this.blockOffsets.toArray(),
+      blockMaxFreq: this.blockMaxFreq.toArray(),
+      blockMinNorm: this.blockMinNorm.slice(0, this.blocks),
+      postings: this.out.bytes.slice(0, this.out.length),
+    });
+  }
 }
 
 const gapScratch = new Int32Array(BLOCK_SIZE);
