@@ -45,8 +45,12 @@ function checkInvariants(text: string, sections: Section[], options: Required<Ch
     if (chunks.length > 1) expect(chunk.start).toBeLessThan(chunk.end);
     const slice = text.slice(chunk.start, chunk.end);
     expect(chunk.tokens).toBe(countTokens(slice));
-    // No chunk above maxTokens unless it is a single word (a word over 255 characters counts as several tokens).
-    if (chunks.length > 1 && chunk.tokens > options.maxTokens) expect(/\s/.test(slice), `chunk of ${chunk.tokens} tokens: ${JSON.stringify(slice)}`).toBe(false);
+    // No chunk above maxTokens unless its tokens all come from a single word (a word over 255 characters counts as
+    // several tokens); punctuation that holds no token may ride along with it (" ." after the word, say).
+    if (chunks.length > 1 && chunk.tokens > options.maxTokens) {
+      const wordsWithTokens = slice.split(/\s+/).filter((word) => countTokens(word) > 0);
+      expect(wordsWithTokens, `chunk of ${chunk.tokens} tokens: ${JSON.stringify(slice)}`).toHaveLength(1);
+    }
     if (i > 0) {
       const previous = chunks[i - 1]!;
       expect(chunk.start).toBeGreaterThan(previous.start);
@@ -82,7 +86,11 @@ describe('chunkDocument properties', () => {
         const sections = withPages(text, cuts, usePages);
         checkInvariants(text, sections, options, chunkDocument({ text, sections }, options));
       }),
-      { numRuns: Number(process.env.RALM_PROPERTY_RUNS ?? 250) },
+      {
+        numRuns: Number(process.env.RALM_PROPERTY_RUNS ?? 250),
+        // found by CI: a 300-character word (2 tokens) over maxTokens = 1, with the " ." after it in its chunk
+        examples: [[`${'x'.repeat(300)} . alpha `, { targetTokens: 1, overlapTokens: 0, maxTokens: 1 }, [], false]],
+      },
     );
   });
 
