@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { RalmError } from '../core/errors.js';
 import { analyzerNames } from '../analysis/index.js';
 import { defaults, openCollection, verifyCollection } from '../engine/index.js';
-import { evaluateBeir, evaluateSquad, type RetrievalEvaluationResult } from '../engine/evaluation.js';
-import { askStream, type AskResult } from '../engine/ask.js';
+import type { RetrievalEvaluationResult } from '../engine/evaluation.js';
+import type { AskResult } from '../engine/ask.js';
 import { openConversation } from '../engine/conversation.js';
 import type { Collection } from '../engine/collection.js';
 import { searchAndRerank, DEFAULT_RERANK_DEPTH } from '../engine/rerank.js';
@@ -259,7 +259,7 @@ export function buildProgram(): Command {
             if (options.json) console.log(JSON.stringify(summary));
             else {
               console.log(
-                `indexed ${formatNumber(report.read)} documents into ${options.index} in ${seconds.toFixed(2)} s (${formatNumber(summary.docs_per_second)} docs/s): ` +
+                `indexed ${formatNumber(report.read)} document${report.read === 1 ? '' : 's'} into ${options.index} in ${seconds.toFixed(2)} s (${formatNumber(summary.docs_per_second)} docs/s): ` +
                   `${formatNumber(report.added)} added, ${formatNumber(report.updated)} updated, ${formatNumber(report.deleted)} deleted, ${formatNumber(report.unchanged)} unchanged` +
                   (report.unchangedFiles ? `, ${formatNumber(report.unchangedFiles)} files unchanged` : '') +
                   `; ${formatNumber(stats.documents)} in the collection` +
@@ -365,6 +365,7 @@ export function buildProgram(): Command {
       ) => {
         const collection = await openForQuestions(folder, options.index);
         try {
+          const { askStream } = await import('../engine/ask.js');
           let result: AskResult | undefined;
           for await (const event of askStream(collection, question, {
             k: options.k,
@@ -412,6 +413,7 @@ export function buildProgram(): Command {
             break;
           }
           const query = conversation.standaloneQuery(line);
+          const { askStream } = await import('../engine/ask.js');
           let result: AskResult | undefined;
           for await (const event of askStream(collection, query, { generator: options.generator, baseURL: options.baseUrl })) {
             if (event.type === 'text-delta' && !options.json) process.stdout.write(event.text);
@@ -459,6 +461,7 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: { split: string; analyzer: string; k1: number; b: number; run?: string; index?: string; json?: boolean; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; rerank?: string }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
+        const { evaluateBeir } = await import('../engine/evaluation.js');
         const result = await evaluateBeir(dir, {
           split: options.split,
           analyzer: options.analyzer,
@@ -499,6 +502,7 @@ export function buildProgram(): Command {
     .action(async (file: string, options: { analyzer?: string; k1: number; b: number; run?: string; json?: boolean; answers?: boolean; maxSentences: number; generator: string; limit?: number; mode: 'bm25' | 'dense' | 'hybrid'; fusion: 'rrf' | 'score' | 'attention'; rerank?: string }) => {
       const progress = createProgress('evaluating', 'docs');
       try {
+        const { evaluateSquad } = await import('../engine/evaluation.js');
         const result = await evaluateSquad(file, {
           answers: options.answers ? { maxSentences: options.maxSentences, generator: options.generator, limit: options.limit } : undefined,
           analyzer: options.analyzer,

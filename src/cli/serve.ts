@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RalmError } from '../core/errors.js';
-import { createApiKey, loadKeysFile, resolveServerConfig, saveKeysFile, startServer, type Scope, type ServerConfigInput } from '../server/index.js';
+import type { Scope, ServerConfigInput } from '../server/index.js';
+
+/** The server modules (hono, zod, pino …) load only when a serve or keys command runs: other commands start faster. */
+const server = () => import('../server/index.js');
 
 function version(): string {
   try {
@@ -79,6 +82,7 @@ export function registerServeCommand(program: Command): void {
         generators: flags.generator,
         logLevel: flags.logLevel as ServerConfigInput['logLevel'],
       };
+      const { resolveServerConfig, startServer } = await server();
       const config = resolveServerConfig({ file: flags.config, env: process.env, flags: input });
       if (!config.root && !config.index) config.root = process.cwd();
       const running = await startServer({ config, version: version() });
@@ -110,7 +114,8 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('--scope <collection:scopes>', 'e.g. docs:read or docs:read,write; "*" for every collection (repeatable)', scopeOption)
     .option('--name <name>', 'a label for the key', 'key')
     .option('--tag <tags>', 'access tags: the key sees only documents whose metadata.access shares one (repeatable, comma-separated)', list)
-    .action((options: { keys: string; scope: Record<string, Scope[]>; name: string; tag?: string[] }) => {
+    .action(async (options: { keys: string; scope: Record<string, Scope[]>; name: string; tag?: string[] }) => {
+      const { createApiKey, loadKeysFile, saveKeysFile } = await server();
       const file = loadKeysFile(options.keys);
       const { key, record } = createApiKey({ name: options.name, scopes: options.scope, ...(options.tag ? { tags: options.tag } : {}) });
       saveKeysFile(options.keys, { version: 1, keys: [...file.keys, record] });
@@ -121,7 +126,8 @@ export function registerServeCommand(program: Command): void {
     .command('list')
     .description('List keys (ids, names, scopes, tags; never secrets)')
     .requiredOption('--keys <file>', 'the keys file')
-    .action((options: { keys: string }) => {
+    .action(async (options: { keys: string }) => {
+      const { loadKeysFile } = await server();
       for (const k of loadKeysFile(options.keys).keys) {
         const scopes = Object.entries(k.scopes).map(([c, s]) => `${c}:${s.join(',')}`).join(' ');
         process.stdout.write(`${k.id}  ${k.name}  ${scopes}${k.tags ? `  tags=${k.tags.join(',')}` : ''}  ${k.created}\n`);
@@ -131,7 +137,8 @@ export function registerServeCommand(program: Command): void {
     .command('revoke <id>')
     .description('Remove a key')
     .requiredOption('--keys <file>', 'the keys file')
-    .action((id: string, options: { keys: string }) => {
+    .action(async (id: string, options: { keys: string }) => {
+      const { loadKeysFile, saveKeysFile } = await server();
       const file = loadKeysFile(options.keys);
       const kept = file.keys.filter((k) => k.id !== id);
       if (kept.length === file.keys.length) throw new RalmError('NOT_FOUND', `no key with id ${id} in ${options.keys}`);

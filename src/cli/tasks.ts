@@ -6,7 +6,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { RalmError } from '../core/errors.js';
 import { openCollection } from '../engine/index.js';
-import { classify, extract, summarizeStream, type SummaryResult, type TaskCitation } from '../engine/tasks.js';
+import type { SummaryResult, TaskCitation } from '../engine/tasks.js';
+
+/** The task engine (and zod) loads only when a task command runs: other commands start faster. */
+const tasks = () => import('../engine/tasks.js');
 
 const DEFAULT_INDEX = '.ralm';
 
@@ -83,6 +86,7 @@ export function registerTaskCommands(program: Command): void {
         const collection = await openCollection({ path: options.index, readOnly: true });
         try {
           let result: SummaryResult | undefined;
+          const { summarizeStream } = await tasks();
           for await (const event of summarizeStream(collection, {
             ...(query !== undefined ? { query } : {}),
             k: options.k,
@@ -124,6 +128,7 @@ export function registerTaskCommands(program: Command): void {
     .action(async (text: string, options: { index: string; labelField: string; k: number; generator: string; filter?: string; baseUrl?: string; json?: boolean }) => {
       const collection = await openCollection({ path: options.index, readOnly: true });
       try {
+        const { classify } = await tasks();
         const result = await classify(collection, text, {
           labelField: options.labelField,
           k: options.k,
@@ -168,6 +173,7 @@ export function registerTaskCommands(program: Command): void {
     .action(async (query: string, options: { index: string; k?: number; generator: string; filter?: string; baseUrl?: string; json?: boolean }) => {
       const collection = await openCollection({ path: options.index, readOnly: true });
       try {
+        const { extract } = await tasks();
         const result = await extract(collection, query, { k: options.k, generator: options.generator, filter: filterOption(options.filter), baseURL: options.baseUrl });
         if (options.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
