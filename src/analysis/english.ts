@@ -268,6 +268,37 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     return ids.subarray(0, length);
   }
 
+  /**
+   * {@link analyzeTokens} as ids in `vocabulary` (see `Analyzer.analyzeTokensToIds`); the result is a view of a buffer
+   * the next call reuses.
+   *
+   * @example
+   * ```ts
+   * const text = 'The cats are running';
+   * const table = new TermTable();
+   * new EnglishAnalyzer().analyzeTokensToIds(text, standardTokenize(text), table); // Int32Array [0, 1]; table.terms: ['cat', 'run']
+   * ```
+   */
+  analyzeTokensToIds(text: string, tokens: readonly string[], vocabulary: TermVocabulary): Int32Array {
+    if (this.tokenize !== undefined) return this.analyzeToIds(text, vocabulary);
+    if (vocabulary !== this.vocabulary) {
+      this.vocabulary = vocabulary;
+      this.generation++;
+    }
+    this.reserveIds(tokens.length);
+    const ids = this.idBuffer;
+    const generation = this.generation;
+    let length = 0;
+    for (let index = 0; index < tokens.length; index++) {
+      const token = tokens[index]!;
+      const at = this.slotOf(token, 0, token.length);
+      const table = this.memo.table;
+      const id = table[at + STAMP] === generation ? table[at + ID] : this.idAt(at, vocabulary);
+      if (id !== EMPTY_ID) ids[length++] = id;
+    }
+    return ids.subarray(0, length);
+  }
+
   private reserveIds(count: number): void {
     if (this.idBuffer.length < count) this.idBuffer = new Int32Array(Math.max(count, this.idBuffer.length * 2));
   }

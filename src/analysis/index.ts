@@ -9,7 +9,7 @@
  * ```
  */
 export type { Analyzer, TermVocabulary, TermIdAnalyzer } from './types.js';
-export { hasTermIds } from './types.js';
+export { hasTermIds, TermTable } from './types.js';
 export { standardTokenize, standardTokenRanges, TokenRanges, segmenterTokenize, MAX_TOKEN_LENGTH } from './standard-tokenizer.js';
 export { porterStem } from './porter-stemmer.js';
 export { lowerCase, removePossessive } from './text-filters.js';

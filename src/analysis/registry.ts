@@ -3,7 +3,7 @@
  * analyzer it was built with and gets it back from here.
  */
 import { RalmError } from '../core/errors.js';
-import type { Analyzer } from './types.js';
+import type { Analyzer, TermVocabulary } from './types.js';
 import { EnglishAnalyzer } from './english.js';
 import { PlainAnalyzer } from './plain.js';
 import { CjkAnalyzer } from './cjk.js';
@@ -59,6 +59,11 @@ export const autoAnalyzer: Analyzer = {
     return language === 'zh' || language === 'ja' || language === 'ko'
       ? cjkAnalyzer.analyze(text)
       : (englishAnalyzer as EnglishAnalyzer).analyzeTokens(text, tokens);
+  },
+  analyzeTokensToIds(text: string, tokens: readonly string[], vocabulary: TermVocabulary): Int32Array {
+    const language = detectLanguage(text);
+    if (language !== 'zh' && language !== 'ja' && language !== 'ko') return (englishAnalyzer as EnglishAnalyzer).analyzeTokensToIds(text, tokens, vocabulary);
+    return Int32Array.from(cjkAnalyzer.analyze(text), (term) => vocabulary.idOf(term));
   },
 };
 

@@ -12,6 +12,11 @@ export interface Analyzer {
    * tokenized the text already (ingest: the chunker counts tokens). Only analyzers built on `standardTokenize` have it.
    */
   analyzeTokens?(text: string, tokens: readonly string[]): string[];
+  /**
+   * `analyzeTokens(text, tokens)` as ids in `vocabulary` (the ingest fast path: a token seen before costs one lookup
+   * in the analyzer's memo and no string). The result is a view of a buffer that the next call reuses.
+   */
+  analyzeTokensToIds?(text: string, tokens: readonly string[], vocabulary: TermVocabulary): Int32Array;
 }
 
 /**
@@ -45,4 +50,37 @@ export interface TermIdAnalyzer extends Analyzer {
  */
 export function hasTermIds(analyzer: Analyzer): analyzer is TermIdAnalyzer {
   return typeof (analyzer as Partial<TermIdAnalyzer>).analyzeToIds === 'function';
+}
+
+/**
+ * A {@link TermVocabulary} that keeps its terms in an array, in id order: what a thread preparing documents numbers
+ * its terms with, so that ids (not strings) travel to the index writer, which maps each table id to its own once.
+ *
+ * @example
+ * ```ts
+ * const table = new TermTable();
+ * table.idOf('cat'); // 0
+ * table.idOf('dog'); // 1
+ * table.idOf('cat'); // 0
+ * table.terms; // ['cat', 'dog']
+ * ```
+ */
+export class TermTable implements TermVocabulary {
+  /** The terms by id. */
+  readonly terms: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  idOf(term: string): number {
+    let id = this.ids.get(term);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.ids.set(term, id);
+      this.terms.push(term);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.terms.length;
+  }
 }

@@ -11,8 +11,12 @@ import type { ParseOptions } from '../ingest/files.js';
 import { reviveError, TermDecoder, type IngestTask, type SerializedError, type TaskEvent } from './ingest-task.js';
 import type { PrepareSettings } from './prepare.js';
 
-/** Tasks sent to one worker ahead of its answers (hides the round trip; more only delays stealing by the writer). */
-const DEPTH = 4;
+/**
+ * Tasks sent to one worker ahead of its answers. Enough to keep it busy while the writer's thread is away for a few
+ * milliseconds (a stolen task, a segment flush): with 4 the worker idled ~20 % of a 10,000-file ingest, with 16 the
+ * run took 10–15 % less wall time (interleaved runs; 64 was no better).
+ */
+const DEPTH = 16;
 
 type Answer = { ready?: true; id?: number; events?: TaskEvent[]; terms?: string[]; reset?: boolean; error?: SerializedError };
 

@@ -3,7 +3,7 @@
  * document. The same function runs on a worker thread (`ingest-worker.ts`) and, when the writer would otherwise wait,
  * on the writer's own thread: the events are the same either way.
  */
-import type { Analyzer } from '../analysis/types.js';
+import { TermTable, type Analyzer } from '../analysis/types.js';
 import { RalmError, type RalmErrorCode } from '../core/errors.js';
 import { parseFile, type IngestedDocument, type LoadEvent, type ParseOptions, type ParseTask } from '../ingest/files.js';
 import { prepareDocument, type PreparedDocument, type PrepareSettings } from './prepare.js';
@@ -55,6 +55,8 @@ export interface TaskContext {
   prepare: PrepareSettings;
   parse: ParseOptions;
   analyzer: Analyzer;
+  /** The table prepared documents number their terms in (`encodedTerms`); without one, they carry term strings. */
+  vocabulary?: TermTable;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function runIngestTask(task: IngestTask, context: TaskContext): Pro
 
 function prepareEvent(document: IngestedDocument, file: string, context: TaskContext): TaskEvent {
   try {
-    return { kind: 'prepared', file, prepared: prepareDocument(document, 0, context.prepare, context.analyzer) };
+    return { kind: 'prepared', file, prepared: prepareDocument(document, 0, context.prepare, context.analyzer, context.vocabulary) };
   } catch (error) {
     return { kind: 'failed', file, error: serializeError(error) };
   }
@@ -105,52 +107,64 @@ export interface WireTerms {
 }
 
 /**
- * Worker side of the term tables: a worker numbers the terms it sends (each string crosses threads once, then an
- * integer stands for it), which keeps answers small and gives the writer the same string objects again and again.
+ * Worker side of the term tables: a worker prepares documents with their terms as ids in its {@link TermTable}
+ * (`context.vocabulary`, see `prepareNormalized`), and each answer carries the terms numbered since the previous one:
+ * each string crosses threads once, then an integer stands for it. The table starts again when it holds more than
+ * {@link TERM_TABLE_LIMIT} terms and no task is running (bounds the memory of both sides).
  *
  * @example
  * ```ts
- * const { events, terms, transfer } = encoder.encode(await runIngestTask(task, context));
- * port.postMessage({ id, events, terms }, transfer);
+ * const context = { ...settings, vocabulary: encoder.begin() };
+ * const { events, terms, reset, transfer } = encoder.encode(await runIngestTask(task, context));
+ * port.postMessage({ id, events, terms, reset }, transfer);
  * ```
  */
 export class TermEncoder {
-  private readonly ids = new Map<string, number>();
+  private table = new TermTable();
+  /** Terms of the table already sent. */
+  private sent = 0;
+  private running = 0;
+  private resetPending = false;
+
+  /** `limit`: the most terms the table holds before it starts again (when no task is running). */
+  constructor(private readonly limit = TERM_TABLE_LIMIT) {}
+
+  /** The table for the next task to number its terms in (call once per task, before it starts). */
+  begin(): TermTable {
+    if (this.running === 0 && this.table.size > this.limit) {
+      this.table = new TermTable();
+      this.sent = 0;
+      this.resetPending = true;
+    }
+    this.running++;
+    return this.table;
+  }
 
   /**
-   * Replaces the terms of every prepared document by ids; returns the terms numbered for the first time (after
-   * `reset`, the table starts again: it is bounded to {@link TERM_TABLE_LIMIT} terms).
+   * The answer of a task that {@link begin} started: its events with the prepared documents' ids detached for
+   * transfer, and the terms numbered since the previous answer (after `reset`, the receiver starts a new table).
    */
   encode(events: TaskEvent[]): { events: TaskEvent[]; terms: string[]; reset: boolean; transfer: ArrayBuffer[] } {
-    const reset = this.ids.size > TERM_TABLE_LIMIT;
-    if (reset) this.ids.clear();
-    const terms: string[] = [];
+    this.running--;
     const transfer: ArrayBuffer[] = [];
     for (const event of events) {
       if (event.kind !== 'prepared') continue;
-      const chunks = event.prepared.terms;
-      let total = 0;
-      for (const chunk of chunks) total += chunk.length;
-      const ids = new Uint32Array(total);
-      const lengths = new Uint32Array(chunks.length);
-      let at = 0;
-      chunks.forEach((chunk, c) => {
-        lengths[c] = chunk.length;
-        for (const term of chunk) {
-          let id = this.ids.get(term);
-          if (id === undefined) {
-            id = this.ids.size;
-            this.ids.set(term, id);
-            terms.push(term);
-          }
-          ids[at++] = id;
-        }
-      });
-      event.prepared.terms = [];
-      event.encoded = { ids, lengths };
-      transfer.push(ids.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer);
+      const encoded = event.prepared.encodedTerms;
+      if (!encoded) continue; // (a document without a vocabulary carries its term strings)
+      delete event.prepared.encodedTerms; // the table stays here: the receiver has its own copy
+      event.encoded = { ids: encoded.ids, lengths: encoded.lengths };
+      transfer.push(encoded.ids.buffer as ArrayBuffer, encoded.lengths.buffer as ArrayBuffer);
     }
+    const terms = this.table.terms.slice(this.sent);
+    this.sent = this.table.size;
+    const reset = this.resetPending;
+    this.resetPending = false;
     return { events, terms, reset, transfer };
+  }
+
+  /** Ends a task that {@link begin} started and that failed (its answer is an error: no terms go with it). */
+  failed(): void {
+    this.running--;
   }
 }
 

@@ -14,12 +14,15 @@ const port = setup.port;
 const encoder = new TermEncoder();
 
 port.on('message', (message: { id: number; task: IngestTask }) => {
-  runIngestTask(message.task, context).then(
+  runIngestTask(message.task, { ...context, vocabulary: encoder.begin() }).then(
     (events) => {
       const answer = encoder.encode(events);
       port.postMessage({ id: message.id, events: answer.events, terms: answer.terms, reset: answer.reset }, answer.transfer);
     },
-    (error: unknown) => port.postMessage({ id: message.id, error: serializeError(error) }),
+    (error: unknown) => {
+      encoder.failed();
+      port.postMessage({ id: message.id, error: serializeError(error) });
+    },
   );
 });
 port.postMessage({ ready: true });

@@ -12,7 +12,8 @@ import { RalmError } from '../core/errors.js';
 import { loadPaths, type IngestedDocument, type LoadEvent, type LoadOptions, type LoadProblem } from '../ingest/files.js';
 import type { Collection, CommitResult } from './collection.js';
 import { defaultIngestWorkers, IngestPool } from './ingest-pool.js';
-import { reviveError, runIngestTask, type IngestTask, type TaskContext, type TaskEvent } from './ingest-task.js';
+import { TermTable } from '../analysis/index.js';
+import { reviveError, runIngestTask, TERM_TABLE_LIMIT, type IngestTask, type TaskContext, type TaskEvent } from './ingest-task.js';
 
 export interface IndexPathsOptions {
   /** Delete documents of files that vanished from the folders given (default false). */
@@ -209,6 +210,7 @@ export async function indexPaths(collection: Collection, paths: readonly string[
     prepare: collection.prepareSettings(),
     parse: { maxDecompressedBytes: options.load?.maxDecompressedBytes, prefixRecordIds: options.load?.prefixRecordIds, loaderOptions: options.load?.loaderOptions },
     analyzer: collection.analyzer,
+    vocabulary: new TermTable(),
   };
   const workers = options.workers ?? defaultIngestWorkers();
   let pool: IngestPool | null = null;
@@ -237,6 +239,8 @@ export async function indexPaths(collection: Collection, paths: readonly string[
     const task = operation.task!;
     operation.task = null;
     operation.fromTask = true;
+    // documents prepared here number their terms in this thread's own table, as a worker does (bounded the same way)
+    if (context.vocabulary!.size > TERM_TABLE_LIMIT) context.vocabulary = new TermTable();
     operation.events = await runIngestTask(task, context);
   };
   const dispatch = () => {

@@ -7,7 +7,7 @@
 import { RalmError } from '../core/errors.js';
 import type { DocumentInput, DocumentSection, Metadata } from '../core/types.js';
 import { getAnalyzer, standardTokenize } from '../analysis/index.js';
-import type { Analyzer } from '../analysis/types.js';
+import type { Analyzer, TermTable } from '../analysis/types.js';
 import { documentHash } from '../store/store.js';
 import { chunkSpans, type ChunkOptions } from '../ingest/chunk.js';
 import { minhashSignature, minhashSignatureOfTokens } from '../ingest/dedup.js';
@@ -126,13 +126,16 @@ export function normalizeDocument(input: DocumentInput, index: number): Normaliz
  * const prepared = prepareDocument({ id: 'a', title: 'T', text: 'Body text.' }, 0, { analyzer: 'english', chunking: false, deduplicate: false });
  * ```
  */
-export function prepareDocument(input: DocumentInput, index: number, settings: PrepareSettings, analyzer: Analyzer = getAnalyzer(settings.analyzer)): PreparedDocument {
+export function prepareDocument(input: DocumentInput, index: number, settings: PrepareSettings, analyzer: Analyzer = getAnalyzer(settings.analyzer), vocabulary?: TermTable): PreparedDocument {
   const document = normalizeDocument(input, index);
-  return prepareNormalized(document, documentHash(document), settings, analyzer);
+  return prepareNormalized(document, documentHash(document), settings, analyzer, vocabulary);
 }
 
-/** {@link prepareDocument} for a document already normalized and hashed. */
-export function prepareNormalized(document: NormalizedDocument, hash: string, settings: PrepareSettings, analyzer: Analyzer): PreparedDocument {
+/**
+ * {@link prepareDocument} for a document already normalized and hashed. With `vocabulary`, the terms come out as ids
+ * in it (`encodedTerms`, `terms` left empty): what ingest threads do, so that the writer maps ids, not strings.
+ */
+export function prepareNormalized(document: NormalizedDocument, hash: string, settings: PrepareSettings, analyzer: Analyzer, vocabulary?: TermTable): PreparedDocument {
   const { text, title } = document;
   let chunks: PreparedChunk[];
   let tokens: string[] | null = null;
@@ -144,6 +147,7 @@ export function prepareNormalized(document: NormalizedDocument, hash: string, se
   }
   const prepared: PreparedDocument = { id: document.id, title, text, metadata: document.metadata, hash, chunks, terms: [] };
   const signatures: Array<Uint32Array | null> | undefined = settings.deduplicate ? [] : undefined;
+  const ids = vocabulary ? new IdBuilder(chunks.length) : null;
   for (const chunk of chunks) {
     const body = text.slice(chunk.start, chunk.end);
     // One tokenization of the chunk serves its signature and its analysis: the chunker's, for a one-chunk text.
@@ -154,21 +158,68 @@ export function prepareNormalized(document: NormalizedDocument, hash: string, se
       // the tokens stand for the lower-cased text's tokens exactly in Latin-1 text
       else signatures.push(isLatin1(body) ? minhashSignatureOfTokens(tokensOfBody()) : minhashSignature(body));
     }
-    prepared.terms.push(analyzeChunk(analyzer, title, body, chunk.ordinal, analyzer.analyzeTokens ? tokensOfBody() : null));
+    if (ids) ids.add(analyzeChunkIds(analyzer, title, body, chunk.ordinal, analyzer.analyzeTokensToIds ? tokensOfBody() : null, vocabulary!));
+    else prepared.terms.push(analyzeChunk(analyzer, title, body, chunk.ordinal, analyzer.analyzeTokens ? tokensOfBody() : null));
   }
+  if (ids) prepared.encodedTerms = { table: vocabulary!.terms, ids: ids.finish(), lengths: ids.lengths };
   if (signatures) prepared.signatures = signatures;
   return prepared;
 }
 
-/** The terms of a chunk as indexed (`chunkText`), from the body's tokens when the analyzer can use them. */
-function analyzeChunk(analyzer: Analyzer, title: string, body: string, ordinal: number, tokens: string[] | null): string[] {
-  if (ordinal !== 0 || !title) return tokens ? analyzer.analyzeTokens!(body, tokens) : analyzer.analyze(body);
+/** The ids of a document's chunks, one after the other, in one growing buffer. */
+class IdBuilder {
+  private ids = new Uint32Array(256);
+  private length = 0;
+  private chunk = 0;
+  readonly lengths: Uint32Array;
+
+  constructor(chunks: number) {
+    this.lengths = new Uint32Array(chunks);
+  }
+
+  add(chunkIds: ArrayLike<number>): void {
+    const needed = this.length + chunkIds.length;
+    if (needed > this.ids.length) {
+      const grown = new Uint32Array(Math.max(needed, this.ids.length * 2));
+      grown.set(this.ids.subarray(0, this.length));
+      this.ids = grown;
+    }
+    this.ids.set(chunkIds, this.length);
+    this.length = needed;
+    this.lengths[this.chunk++] = chunkIds.length;
+  }
+
+  /** The ids, in a buffer of their own (it may be transferred to another thread). */
+  finish(): Uint32Array {
+    return this.ids.slice(0, this.length);
+  }
+}
+
+/**
+ * What a chunk is analyzed as (`chunkText`): its text, and that text's `standardTokenize` tokens when they follow
+ * from the body's (null: analyze the text).
+ */
+function chunkInput(title: string, body: string, ordinal: number, tokens: string[] | null): { text: string; tokens: string[] | null } {
+  if (ordinal !== 0 || !title) return { text: body, tokens };
   const text = `${title} ${body}`;
   // tokens(title + ' ' + body) = tokens(title) ++ tokens(body) when the body starts with a Latin-1 character other
   // than the soft hyphen: UAX #29 breaks after a space followed by such a character, and no rule looks across it
   const first = body.length === 0 ? 0x20 : body.charCodeAt(0);
-  if (!tokens || first >= 0x100 || first === 0xad) return analyzer.analyze(text);
-  return analyzer.analyzeTokens!(text, [...standardTokenize(title), ...tokens]);
+  if (!tokens || first >= 0x100 || first === 0xad) return { text, tokens: null };
+  return { text, tokens: [...standardTokenize(title), ...tokens] };
+}
+
+/** The terms of a chunk as indexed (`chunkText`), from the body's tokens when the analyzer can use them. */
+function analyzeChunk(analyzer: Analyzer, title: string, body: string, ordinal: number, tokens: string[] | null): string[] {
+  const input = chunkInput(title, body, ordinal, tokens);
+  return input.tokens ? analyzer.analyzeTokens!(input.text, input.tokens) : analyzer.analyze(input.text);
+}
+
+/** {@link analyzeChunk} as ids in `vocabulary` (a view of the analyzer's buffer, or a new array). */
+function analyzeChunkIds(analyzer: Analyzer, title: string, body: string, ordinal: number, tokens: string[] | null, vocabulary: TermTable): ArrayLike<number> {
+  const input = chunkInput(title, body, ordinal, tokens);
+  if (input.tokens) return analyzer.analyzeTokensToIds!(input.text, input.tokens, vocabulary);
+  return Int32Array.from(analyzer.analyze(input.text), (term) => vocabulary.idOf(term));
 }
 
 /** The text a chunk is indexed as: its span, with the document's title before the first chunk. */

@@ -11,6 +11,7 @@ import {
   standardTokenize,
   type Analyzer,
   type TermVocabulary,
+  TermTable,
 } from '../../src/analysis/index.js';
 
 /** A vocabulary like a segment writer's: ids in order of first use. */
@@ -77,6 +78,27 @@ describe('EnglishAnalyzer term ids', () => {
         });
       }),
       { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it('analyzeTokensToIds gives the ids of exactly the terms analyzeTokens gives, for english and auto, across vocabularies', () => {
+    const mixed = fc.oneof(texts, texts.map((values) => values.map((v, i) => (i % 2 === 0 ? `中文分词的文本 ${v}` : v))));
+    fc.assert(
+      fc.property(mixed, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3 }), (values, cacheSize, vocabularies) => {
+        const analyzer = new EnglishAnalyzer({ cacheSize });
+        const auto = getAnalyzer('auto');
+        const pool = Array.from({ length: vocabularies }, () => new TermTable());
+        values.forEach((text, i) => {
+          const vocabulary = pool[i % vocabularies]!; // switching vocabularies invalidates memoized ids
+          const tokens = standardTokenize(text);
+          const ids = [...analyzer.analyzeTokensToIds(text, tokens, vocabulary)];
+          expect(ids.map((id) => vocabulary.terms[id])).toEqual(getAnalyzer('english').analyze(text));
+          const autoIds = [...auto.analyzeTokensToIds!(text, tokens, vocabulary)];
+          expect(autoIds.map((id) => vocabulary.terms[id])).toEqual(auto.analyze(text));
+          expect(tokens).toEqual(standardTokenize(text)); // not modified
+        });
+      }),
+      { numRuns: 300, seed: 12 },
     );
   });
 

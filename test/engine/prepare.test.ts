@@ -2,7 +2,7 @@
 // it must give exactly what the straightforward way gives (each step tokenizing for itself).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getAnalyzer } from '../../src/analysis/index.js';
+import { getAnalyzer, TermTable } from '../../src/analysis/index.js';
 import { chunkDocument, type ChunkOptions } from '../../src/ingest/chunk.js';
 import { minhashSignature } from '../../src/ingest/dedup.js';
 import { chunkText, hasAtLeastWords, MIN_DEDUPLICATE_TOKENS, prepareDocument } from '../../src/engine/prepare.js';
@@ -22,6 +22,7 @@ const chunking: fc.Arbitrary<false | ChunkOptions> = fc.oneof(
 
 describe('prepareDocument', () => {
   it('equals chunking, signing and analyzing each chunk on its own (property)', () => {
+    const table = new TermTable();
     fc.assert(
       fc.property(title, text, chunking, fc.constantFrom('auto', 'english', 'plain', 'cjk'), fc.boolean(), (documentTitle, body, chunks, analyzerName, deduplicate) => {
         const analyzer = getAnalyzer(analyzerName);
@@ -33,7 +34,23 @@ describe('prepareDocument', () => {
             : chunkDocument({ text: body }, chunks).map((c, ordinal) => ({ ordinal, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page }));
         expect(prepared.chunks).toEqual(expectedChunks);
         expect(prepared.hash).toBe(documentHash({ title: documentTitle, text: body, metadata: {} }));
-        expect(prepared.terms).toEqual(expectedChunks.map((c) => analyzer.analyze(chunkText(documentTitle, body, c))));
+        const expectedTerms = expectedChunks.map((c) => analyzer.analyze(chunkText(documentTitle, body, c)));
+        expect(prepared.terms).toEqual(expectedTerms);
+        // with a vocabulary (ingest threads), the same terms come out as ids in it, chunk after chunk
+        table.idOf('alpha'); // a table used before: ids of known terms are reused
+        const encoded = prepareDocument({ id: 'd', title: documentTitle, text: body }, 0, settings, analyzer, table);
+        expect(encoded.terms).toEqual([]);
+        expect(encoded.encodedTerms!.table).toBe(table.terms);
+        const decoded: string[][] = [];
+        let at = 0;
+        for (const length of encoded.encodedTerms!.lengths) {
+          decoded.push([...encoded.encodedTerms!.ids.subarray(at, at + length)].map((id) => table.terms[id]!));
+          at += length;
+        }
+        expect(at).toBe(encoded.encodedTerms!.ids.length);
+        expect(decoded).toEqual(expectedTerms);
+        expect(encoded.chunks).toEqual(prepared.chunks);
+        expect(encoded.signatures).toEqual(prepared.signatures);
         if (deduplicate) {
           const expectedSignatures = expectedChunks.map((c) => {
             const slice = body.slice(c.start, c.end);
