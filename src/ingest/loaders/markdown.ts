@@ -2,10 +2,14 @@
  * Markdown: YAML front matter becomes metadata, ATX (`#` … `######`) and setext (`===`, `---`) headings become heading
  * sections, fenced code blocks become code sections. The text is the Markdown body as written (front matter removed).
  */
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Metadata } from '../../core/types.js';
 import { baseTitle, decodeText, headingSections } from './decode.js';
 import type { Loader, LoadedDocument, Section } from './types.js';
+
+/** The `yaml` package, loaded on the first front matter the simple parser cannot read (it costs ~30 ms to load). */
+let yaml: typeof import('yaml') | undefined;
+const parseYaml = (source: string): unknown => (yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(source);
 
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
