@@ -38,21 +38,22 @@ export interface ParallelAnalysisOptions {
 }
 
 /**
- * Worker threads used by default: one per core beyond the calling thread's (at most 3), counting only the cores the
- * rest of the machine leaves idle (1-minute load average, rounded). On a busy machine a worker competes with the
- * calling thread for the same cores and costs CPU of its own (thread start, module load, a second JIT warm-up):
- * measured on 2 cores shared with other work (load 3–8), an add() of 5k SciFact abstracts or 117k WordNet glosses
- * took 10–60% longer with one worker than without. Workers are for cores that would otherwise stay idle.
+ * Worker threads used by default: one per core beyond the calling thread's (at most 3), none when the 1-minute load
+ * average reaches the cores plus one. On a saturated machine a worker competes with the calling thread for the same
+ * cores and costs CPU of its own (thread start, module load, a second JIT warm-up): measured on 2 cores shared with
+ * other work (load 3–8), an add() of 5k SciFact abstracts or 117k WordNet glosses took 10–60% longer with one worker
+ * than without. Below that it pays: at load 1.7–1.9 (much of it the caller's own work a minute before) an add() +
+ * commit of the 117k WordNet glosses took 2.3–3.0 s with one worker and 2.9–3.7 s without (interleaved runs).
  *
  * @example
  * ```ts
- * defaultAnalysisWorkers(); // 1 on an idle 2-core machine, 0 on a busy one or a 1-core one
+ * defaultAnalysisWorkers(); // 1 on a 2-core machine at load < 3, 0 on a busier one or a 1-core one
  * ```
  */
 export function defaultAnalysisWorkers(): number {
   const cores = availableParallelism();
-  const idle = Math.floor(cores - loadavg()[0]! + 0.5);
-  return Math.max(0, Math.min(3, cores - 1, idle));
+  if (loadavg()[0]! >= cores + 1) return 0;
+  return Math.max(0, Math.min(3, cores - 1));
 }
 
 /** Batches a worker may hold (sent, not answered) before the next one waits. */

@@ -82,8 +82,8 @@ export interface OpenCollectionOptions {
   flushChunks?: number;
   /**
    * Worker threads that analyze the chunks of a large `add()` while the calling thread stores the documents
-   * (default: one per idle core beyond the calling thread's, at most 3 — see `defaultAnalysisWorkers`; `0`:
-   * everything on the calling thread). The index is the same either way.
+   * (default: one per core beyond the calling thread's, at most 3, none on a saturated machine — see
+   * `defaultAnalysisWorkers`; `0`: everything on the calling thread). The index is the same either way.
    */
   analysisWorkers?: number;
   /**
