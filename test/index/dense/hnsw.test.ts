@@ -60,10 +60,16 @@ describe.runIf(available)('HnswVectorIndex', () => {
       const query = data.subarray(5 * d, 6 * d);
       const a = hnsw.search(query, { k: 5 });
       const b = exact.search(query, { k: 5 });
-      // the same top-5 scores in the same order (keys of near-ties within float error may swap)
+      // every hit's score is the exact score of its key, hits come best first, and the i-th hit never beats the
+      // exact i-th (an approximate index may miss a neighbour — usearch builds its graph on several threads, so which
+      // one varies from run to run under load; recall is the statistical test above)
+      const tolerance = metric === 'cosine' ? 1e-4 : 1e-2;
       expect(a).toHaveLength(b.length);
-      a.forEach((hit, i) => expect(hit.score).toBeCloseTo(b[i]!.score, metric === 'cosine' ? 4 : 2));
-      for (const hit of a) expect(Math.abs(hit.score - exact.search(query, { k: 300 }).find((h) => h.key === hit.key)!.score)).toBeLessThan(metric === 'cosine' ? 1e-4 : 1e-2);
+      for (const hit of a) expect(Math.abs(hit.score - exact.search(query, { k: 300 }).find((h) => h.key === hit.key)!.score)).toBeLessThan(tolerance);
+      a.forEach((hit, i) => {
+        if (i > 0) expect(hit.score).toBeLessThanOrEqual(a[i - 1]!.score + tolerance);
+        expect(hit.score).toBeLessThanOrEqual(b[i]!.score + tolerance);
+      });
     }
   });
 
