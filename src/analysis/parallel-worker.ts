@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { getAnalyzer } from './registry.js';
-import { hasTermIds, type TermVocabulary } from './types.js';
+import { hasTermIds, TermTable } from './types.js';
 
 /**
  * A batch of texts to analyze with the registered analyzer `analyzer`, as part of job `job`: the texts joined into
@@ -47,31 +47,16 @@ export interface AnalysisWorkerData {
   signal: Int32Array;
 }
 
-/** The vocabulary of one job: ids in order of first use. */
-class JobVocabulary implements TermVocabulary {
-  private readonly ids = new Map<string, number>();
-  readonly terms: string[] = [];
-
-  idOf(term: string): number {
-    let id = this.ids.get(term);
-    if (id === undefined) {
-      id = this.terms.length;
-      this.ids.set(term, id);
-      this.terms.push(term);
-    }
-    return id;
-  }
-}
-
 const { port, signal } = workerData as AnalysisWorkerData;
 let job = -1;
-let vocabulary = new JobVocabulary();
+/** The vocabulary of the current job: ids in order of first use. */
+let vocabulary = new TermTable();
 let buffer = new Int32Array(1 << 16);
 
 function analyzeBatch(request: AnalysisRequest): AnalysisReply {
   if (request.job !== job) {
     job = request.job;
-    vocabulary = new JobVocabulary();
+    vocabulary = new TermTable();
   }
   const analyzer = getAnalyzer(request.analyzer);
   const known = vocabulary.terms.length;

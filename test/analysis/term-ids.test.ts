@@ -10,24 +10,8 @@ import {
   standardTokenRanges,
   standardTokenize,
   type Analyzer,
-  type TermVocabulary,
   TermTable,
 } from '../../src/analysis/index.js';
-
-/** A vocabulary like a segment writer's: ids in order of first use. */
-class Vocabulary implements TermVocabulary {
-  readonly terms: string[] = [];
-  private readonly ids = new Map<string, number>();
-  idOf(term: string): number {
-    let id = this.ids.get(term);
-    if (id === undefined) {
-      id = this.terms.length;
-      this.ids.set(term, id);
-      this.terms.push(term);
-    }
-    return id;
-  }
-}
 
 const alphabet = [
   ...'abcXYZ019',
@@ -69,7 +53,7 @@ describe('EnglishAnalyzer term ids', () => {
         const options = { cacheSize, ...(segmenter ? { tokenize: segmenterTokenize } : {}) };
         const analyzer = new EnglishAnalyzer(options);
         const reference = new EnglishAnalyzer(options);
-        const pool = Array.from({ length: vocabularies }, () => new Vocabulary());
+        const pool = Array.from({ length: vocabularies }, () => new TermTable());
         values.forEach((text, i) => {
           const vocabulary = pool[i % vocabularies]!; // switching vocabularies invalidates memoized ids
           const ids = [...analyzer.analyzeToIds(text, vocabulary)];
@@ -111,7 +95,7 @@ describe('EnglishAnalyzer term ids', () => {
 describe('ParallelAnalysis', () => {
   /** Analyzes `values` in a job (or returns null when it could not start) and returns the terms handed over. */
   function run(analyzer: Analyzer, values: string[], options: { workers: number; batchTexts: number; batchCharacters: number; swapEvery?: number }): string[][] | null {
-    let vocabulary = new Vocabulary();
+    let vocabulary = new TermTable();
     const out: string[][] = [];
     const job = ParallelAnalysis.start({
       analyzer,
@@ -128,7 +112,7 @@ describe('ParallelAnalysis', () => {
         if (options.swapEvery && i % options.swapEvery === options.swapEvery - 1) {
           job.drain(); // everything so far handed over: the next texts may go to another vocabulary
           expect(job.pending).toBe(0);
-          vocabulary = new Vocabulary();
+          vocabulary = new TermTable();
         }
       });
       job.drain();
