@@ -58,6 +58,9 @@ export interface HnswVectorIndexOptions {
   expansionSearch?: number;
 }
 
+/** Vectors a graph takes one at a time before batches are inserted on several threads (see `add`). */
+const SERIAL_INSERTS = 2048;
+
 /**
  * The HNSW defaults: usearch's connectivity and expansionAdd; expansionSearch raised from usearch's 64 to 160, which
  * gave recall@10 ≈ 0.988 against exact search at 117k LSA-128 vectors with p50 ≈ 0.5 ms (64 gave 0.970; see
@@ -357,7 +360,12 @@ export class HnswVectorIndex implements VectorIndex {
         flat[i * this.dimensions + j] = value;
       }
     }
-    this.graph.add(bigKeys, flat, 0);
+    // usearch inserts a batch on several threads; into a small graph, concurrent insertions do not see each other and
+    // can leave it poorly linked (a stored vector then not found by its own query, seen under load): the first
+    // SERIAL_INSERTS vectors of a graph go in one at a time, the rest in parallel
+    const serial = Math.max(0, Math.min(keys.length, SERIAL_INSERTS - this.graph.size()));
+    if (serial > 0) this.graph.add(bigKeys.subarray(0, serial), flat.subarray(0, serial * this.dimensions), 1);
+    if (serial < keys.length) this.graph.add(bigKeys.subarray(serial), flat.subarray(serial * this.dimensions), 0);
     for (let i = 0; i < keys.length; i++) this.keys.add(keys[i]!);
   }
 
