@@ -428,11 +428,11 @@ export class DocumentStore {
   }
 
   getMeta(key: string): string | undefined {
-    return this.statements.getMeta.get(key) as string | undefined;
+    return this.prepared.getMeta.get(key) as string | undefined;
   }
 
   setMeta(key: string, value: string): void {
-    this.writable(this.statements.setMeta).run(key, value);
+    this.writable(this.prepared.setMeta).run(key, value);
   }
 
   /** Sequence number of the last commit (0 for an empty collection). */
@@ -559,17 +559,21 @@ export class DocumentStore {
   }
 
   /** The recorded state of an ingested file (for incremental sync). */
+  // Sources, sketches and meta live in tables of their own: reading or writing them needs no buffered document or
+  // chunk row written first (`prepared`, not `statements`), so an ingest's per-file source records and per-chunk
+  // sketches do not break its row batches.
+
   getSource(path: string): { size: number; mtimeMs: number; ids: string[] } | undefined {
-    const row = this.statements.getSource.get(path) as { size: number; mtime_ms: number; ids: string } | undefined;
+    const row = this.prepared.getSource.get(path) as { size: number; mtime_ms: number; ids: string } | undefined;
     return row ? { size: row.size, mtimeMs: row.mtime_ms, ids: JSON.parse(row.ids) as string[] } : undefined;
   }
 
   putSource(path: string, state: { size: number; mtimeMs: number }, ids: readonly string[], seq: number): void {
-    this.writable(this.statements.putSource).run(path, state.size, state.mtimeMs, JSON.stringify(ids), seq);
+    this.writable(this.prepared.putSource).run(path, state.size, state.mtimeMs, JSON.stringify(ids), seq);
   }
 
   deleteSource(path: string): void {
-    this.writable(this.statements.deleteSource).run(path);
+    this.writable(this.prepared.deleteSource).run(path);
   }
 
   /** Paths of recorded sources under a folder prefix (which should end with a path separator). */
@@ -630,11 +634,11 @@ export class DocumentStore {
    * recorded options differ, the stored signatures of the old options are dropped first.
    */
   putMinhash(chunkno: number, codes: Uint8Array, options: string): void {
-    const put = this.statements.putMinhash;
+    const put = this.prepared.putMinhash;
     if (put === null) return;
     if (this.minhashOptions !== options) {
       if (this.getMeta(MINHASH_OPTIONS) !== options) {
-        this.db.exec('DELETE FROM minhash');
+        this.connection.exec('DELETE FROM minhash');
         this.setMeta(MINHASH_OPTIONS, options);
       }
       this.minhashOptions = options;

@@ -18,13 +18,15 @@ type Operation =
   | { kind: 'insert'; id: number; chunks: number; readBack: number }
   | { kind: 'delete'; id: number }
   | { kind: 'read'; id: number }
-  | { kind: 'readChunks'; id: number };
+  | { kind: 'readChunks'; id: number }
+  | { kind: 'source'; id: number };
 
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('insert' as const), id: fc.integer({ min: 0, max: 60 }), chunks: fc.integer({ min: 1, max: 3 }), readBack: fc.integer({ min: -3, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 60 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), id: fc.integer({ min: 0, max: 60 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('readChunks' as const), id: fc.integer({ min: 0, max: 60 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('source' as const), id: fc.integer({ min: 0, max: 60 }) }) },
 );
 
 interface ModelDocument {
@@ -48,6 +50,8 @@ describe('DocumentStore buffered inserts', () => {
           let nextDocno = 1;
           let nextChunkno = 1;
           const recent: string[] = [];
+          /** Recorded sources and sketches (tables of their own, written without the buffered rows). */
+          const sources = new Map<string, string[]>();
           /** Reads a live document's chunks by chunk number (a search's read), e.g. one of the rows still buffered. */
           const readChunks = (id: string) => {
             const expected = model.get(id);
@@ -83,6 +87,14 @@ describe('DocumentStore buffered inserts', () => {
                   expect(store.markDeleted(live.docno, seq).sort((a, b) => a - b)).toEqual(expected!.chunknos);
                   model.delete(id);
                 }
+              } else if (op.kind === 'source') {
+                // a source file's record and its document's sketch, then read back
+                const path = `/docs/${id}.md`;
+                const ids = expected ? [id] : [];
+                store.putSource(path, { size: op.id, mtimeMs: seq }, ids, seq);
+                sources.set(path, ids);
+                expect(store.getSource(path)).toEqual({ size: op.id, mtimeMs: seq, ids });
+                if (expected) store.putMinhash(expected.chunknos[0]!, Uint8Array.of(op.id, seq), 'test-options');
               } else if (op.kind === 'read') {
                 if (expected) expect(store.chunksOf(expected.docno).map((c) => c.chunkno)).toEqual(expected.chunknos);
               } else readChunks(id);
@@ -93,6 +105,7 @@ describe('DocumentStore buffered inserts', () => {
           store.setMeta('last_seq', '1');
           store.commitTransaction();
           const committed = new Map(model);
+          const committedSources = new Map(sources);
           const committedDocno = nextDocno;
           const committedChunkno = nextChunkno;
           run(second, 2);
@@ -102,6 +115,8 @@ describe('DocumentStore buffered inserts', () => {
             for (const [id, d] of committed) model.set(id, d);
             nextDocno = committedDocno;
             nextChunkno = committedChunkno;
+            sources.clear();
+            for (const [path, ids] of committedSources) sources.set(path, ids);
           } else {
             store.recordCommit(2, 0, 0);
             store.setMeta('last_seq', '2');
@@ -116,6 +131,8 @@ describe('DocumentStore buffered inserts', () => {
             expect(live).toEqual(expectedLive);
             for (const [, d] of model) expect(reopened.chunksOf(d.docno).map((c) => c.chunkno)).toEqual(d.chunknos);
             expect(reopened.integrityCheck()).toEqual([]);
+            for (const [path, ids] of sources) expect(reopened.getSource(path)?.ids).toEqual(ids);
+            expect(reopened.sourcesUnder('/docs/').sort()).toEqual([...sources.keys()].sort());
             // after a rollback the next transaction numbers documents on from the committed ones
             reopened.beginTransaction();
             const doc = { id: 'next', title: '', text: 'next', metadata: {} };
