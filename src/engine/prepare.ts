@@ -8,7 +8,7 @@ import { RalmError } from '../core/errors.js';
 import type { DocumentInput, DocumentSection, Metadata } from '../core/types.js';
 import { getAnalyzer, standardTokenize } from '../analysis/index.js';
 import type { Analyzer, TermTable } from '../analysis/types.js';
-import { documentHash } from '../store/store.js';
+import { documentHash, metadataJson } from '../store/store.js';
 import { chunkSpans, type ChunkOptions } from '../ingest/chunk.js';
 import { minhashSignature, minhashSignatureOfTokens } from '../ingest/dedup.js';
 
@@ -67,6 +67,8 @@ export interface PreparedDocument {
   terms: string[][];
   /** The terms in compact form, when they came from a worker thread: `terms` is then empty. */
   encodedTerms?: EncodedTerms;
+  /** `metadata` as the store keeps it (JSON), when the preparing thread computed it (for the hash) already. */
+  metadataJson?: string;
   signatures?: Array<Uint32Array | null>;
 }
 
@@ -128,7 +130,10 @@ export function normalizeDocument(input: DocumentInput, index: number): Normaliz
  */
 export function prepareDocument(input: DocumentInput, index: number, settings: PrepareSettings, analyzer: Analyzer = getAnalyzer(settings.analyzer), vocabulary?: TermTable): PreparedDocument {
   const document = normalizeDocument(input, index);
-  return prepareNormalized(document, documentHash(document), settings, analyzer, vocabulary);
+  const json = metadataJson(document.metadata);
+  const prepared = prepareNormalized(document, documentHash(document, json), settings, analyzer, vocabulary);
+  prepared.metadataJson = json;
+  return prepared;
 }
 
 /**

@@ -110,16 +110,23 @@ export interface ArtifactRow {
  * Content hash of a document: hex SHA-256 over title, text and metadata.
  * @example documentHash({ title: 'T', text: 'body', metadata: {} })
  */
-export function documentHash(doc: { title?: string; text: string; metadata?: Metadata }): string {
-  const content = `${doc.title ?? ''}\u0000${doc.text}\u0000${metadataJson(doc.metadata)}`;
+export function documentHash(doc: { title?: string; text: string; metadata?: Metadata }, json: string = metadataJson(doc.metadata)): string {
+  const content = `${doc.title ?? ''}\u0000${doc.text}\u0000${json}`;
   // the one-shot crypto.hash (Node ≥ 20.12) is several times faster than a Hash object for short texts; same digest
   return oneShotHash ? oneShotHash('sha256', content, 'hex') : createHash('sha256').update(content).digest('hex');
 }
 
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
-/** `JSON.stringify(metadata ?? {})`, without the call for the usual empty object. */
-function metadataJson(metadata: Metadata | undefined): string {
+/**
+ * Metadata as the store keeps it: `JSON.stringify(metadata ?? {})`, without the call for the usual empty object.
+ *
+ * @example
+ * ```ts
+ * metadataJson({ year: 2024 }); // '{"year":2024}'
+ * ```
+ */
+export function metadataJson(metadata: Metadata | undefined): string {
   if (metadata === undefined) return '{}';
   for (const _ in metadata) return JSON.stringify(metadata);
   // no enumerable key: '{}', as JSON.stringify gives, unless the object has a toJSON() (e.g. a Date)
@@ -454,9 +461,9 @@ export class DocumentStore {
    * ({@link beginTransaction}) the rows are buffered and written in multi-row INSERTs, before any other use of the
    * connection and at commit.
    */
-  insertDocument(doc: { id: string; title: string; text: string; metadata: Metadata; hash: string }, seq: number, chunks: readonly NewChunk[]): number {
+  insertDocument(doc: { id: string; title: string; text: string; metadata: Metadata; metadataJson?: string; hash: string }, seq: number, chunks: readonly NewChunk[]): number {
     const insert = this.writable(this.prepared.insertDocument);
-    const metadata = metadataJson(doc.metadata);
+    const metadata = doc.metadataJson ?? metadataJson(doc.metadata);
     if (this.nextDocno === null) {
       // outside a write transaction: written at once, docno chosen by SQLite (the next after the largest)
       const docno = Number(insert.run(null, doc.id, doc.title, doc.text, metadata, doc.hash, seq).lastInsertRowid);

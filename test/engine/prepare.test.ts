@@ -63,6 +63,15 @@ describe('prepareDocument', () => {
     );
   });
 
+  it('carries the metadata as the store keeps it, the same JSON the hash covers', () => {
+    const settings = { analyzer: 'english', chunking: false as const, deduplicate: false };
+    const document = { id: 'm', text: 'body', metadata: { year: 2024, tags: ['a', 'b'] } };
+    const prepared = prepareDocument(document, 0, settings);
+    expect(prepared.metadataJson).toBe(JSON.stringify(document.metadata));
+    expect(prepared.hash).toBe(documentHash({ title: '', text: 'body', metadata: document.metadata }));
+    expect(prepareDocument({ id: 'e', text: 'body' }, 0, settings).metadataJson).toBe('{}');
+  });
+
   it('reports an invalid document like Collection.add', () => {
     const settings = { analyzer: 'english', chunking: false as const, deduplicate: false };
     expect(() => prepareDocument({ id: '', text: 'x' }, 2, settings)).toThrow(/document #3 has no id/);
