@@ -6,8 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Entry points compiled when present; ralm's are loaded by specifier at run time, so tsc has to be told about them. */
-const entries = ['bench/runner.ts', 'src/index.ts', 'src/analysis/index.ts', 'src/eval/index.ts'];
+/**
+ * Entry points compiled when present; ralm's are loaded by specifier at run time, and its worker threads' scripts by
+ * URL, so tsc has to be told about them.
+ */
+const entries = [
+  'bench/runner.ts',
+  'src/index.ts',
+  'src/analysis/index.ts',
+  'src/eval/index.ts',
+  'src/analysis/parallel-worker.ts',
+  'src/engine/ingest-worker.ts',
+];
 
 export interface BuildResult {
   outDir: string;

@@ -374,7 +374,7 @@ describe('collection: chunks, filters, near-duplicates, staging', () => {
     await writer.close();
     open.splice(0);
     const check = new Database(join(dir, STORE_FILE), { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('3');
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('4');
     expect(check.prepare('SELECT count(*) FROM minhash WHERE length(codes) = 128').pluck().get()).toBe(1); // the original's, backfilled
     check.close();
     expect((await verifyCollection(dir)).problems).toEqual([]);

@@ -237,7 +237,8 @@ describe.runIf(available)('HNSW in a collection', () => {
     await c.close();
     open.length = 0;
     const db = new Database(join(dir, 'collection.sqlite'));
-    db.exec("DROP INDEX vectors_seq; DROP TABLE minhash; DELETE FROM meta WHERE key = 'collection_id'; UPDATE meta SET value = '1' WHERE key = 'version'");
+    // as version 1 wrote it: with the indexes dropped in version 4, without vectors_seq, minhash, collection_id
+    db.exec("CREATE INDEX documents_added_seq ON documents (added_seq); CREATE INDEX documents_live_docno ON documents (docno, id) WHERE deleted_seq IS NULL; DROP INDEX vectors_seq; DROP TABLE minhash; DELETE FROM meta WHERE key = 'collection_id'; UPDATE meta SET value = '1' WHERE key = 'version'");
     db.close();
     const warnings: string[] = [];
     const reader = await openReader({ warnings });
@@ -250,10 +251,11 @@ describe.runIf(available)('HNSW in a collection', () => {
     open.length = 0;
     const after = new Database(join(dir, 'collection.sqlite'), { readonly: true });
     const meta = new Map((after.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
-    expect(meta.get('version')).toBe('3'); // migrated through every version
+    expect(meta.get('version')).toBe('4'); // migrated through every version
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'minhash'").pluck().get()).toBe('minhash');
     expect(meta.get('collection_id')).toMatch(/^[0-9a-f]{32}$/);
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'vectors_seq'").pluck().get()).toBe('vectors_seq');
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name IN ('documents_added_seq', 'documents_live_docno')").pluck().all()).toEqual([]);
     after.close();
     // the checkpoint recorded the old identity (no collection_id yet): rebuilt once, with a warning
     expect(warnings.join('\n')).toMatch(/checkpoint is of collection/);
