@@ -17,6 +17,7 @@ const entries = [
   'src/eval/index.ts',
   'src/analysis/parallel-worker.ts',
   'src/engine/ingest-worker.ts',
+  'src/store/checkpoint-worker.ts',
 ];
 
 export interface BuildResult {

@@ -8,11 +8,10 @@
  * each reply. It analyzes queued batches itself while the workers are behind, and a batch whose worker stays
  * silent (stopped, or starved of CPU), so a job always finishes, with or without the workers' help.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { RalmError } from '../core/errors.js';
+import { compiledWorkerScript } from '../core/worker-script.js';
 import { getAnalyzer } from './registry.js';
 import { hasTermIds, type Analyzer, type TermVocabulary } from './types.js';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './parallel-worker.js';
@@ -94,17 +93,6 @@ interface PoolWorker {
   failed: boolean;
 }
 
-/**
- * The compiled worker script: `parallel-worker.js` beside this module; when this module runs from its TypeScript
- * source (vitest, vite-node), the compiled copy under `dist/` if `npm run build` made one; else null.
- */
-function workerScript(): URL | null {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./parallel-worker.js', here);
-  const compiled = new URL(here.replace(/\/src\/analysis\/[^/]+\.ts$/, '/dist/analysis/parallel-worker.js'));
-  return compiled.href !== here && existsSync(fileURLToPath(compiled)) ? compiled : null;
-}
-
 /** The process's analysis workers, started by the first job that needs them; unref'd (they never keep the process alive). */
 class WorkerPool {
   readonly workers: PoolWorker[] = [];
@@ -147,7 +135,7 @@ let pool: WorkerPool | null | undefined;
 
 function sharedPool(): WorkerPool | null {
   if (pool === undefined) {
-    const script = workerScript();
+    const script = compiledWorkerScript(import.meta.url, 'parallel-worker.js');
     pool = script ? new WorkerPool(script) : null;
   }
   return pool;

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RalmError } from '../core/errors.js';
 import type { Metadata } from '../core/types.js';
+import { checkpointThread, walSize, WAL_CHECKPOINT_BYTES, WAL_HARD_LIMIT_BYTES, type CheckpointThread } from './checkpointer.js';
 
 /** Meta key recording the options the stored compact MinHash signatures were made with. */
 const MINHASH_OPTIONS = 'minhash.options';
@@ -275,6 +276,24 @@ export class DocumentStore {
     this.connection = db;
     this.readOnly = readOnly;
     this.prepared = this.prepare();
+    if (!readOnly) {
+      // checkpoints off the commit path (see checkpointer.ts); the log file is cut back to 4 MiB when it restarts
+      db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_BYTES}`);
+      this.checkpoints = checkpointThread();
+      if (this.checkpoints) db.pragma('wal_autocheckpoint = 0');
+    }
+  }
+
+  /** The checkpoint thread this writer leaves its checkpoints to (null: SQLite's automatic checkpoints). */
+  private readonly checkpoints: CheckpointThread | null = null;
+
+  /** After a commit: has the write-ahead log checkpointed when it passed SQLite's threshold (see checkpointer.ts). */
+  private afterCommit(): void {
+    if (!this.checkpoints) return;
+    const size = walSize(this.file);
+    if (size <= WAL_CHECKPOINT_BYTES) return;
+    if (size > WAL_HARD_LIMIT_BYTES || this.checkpoints.failed) this.connection.pragma('wal_checkpoint(PASSIVE)');
+    else this.checkpoints.checkpoint(this.file);
   }
 
   /** The connection, after the buffered rows are written. */
@@ -420,7 +439,9 @@ export class DocumentStore {
 
   /** Runs `fn` in one SQLite transaction (atomic and, with synchronous=FULL, durable at return). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const result = this.db.transaction(fn).immediate();
+    if (!this.connection.inTransaction) this.afterCommit();
+    return result;
   }
 
   /**
@@ -551,6 +572,7 @@ export class DocumentStore {
     this.insertedLive = null;
     this.nextDocno = null;
     db.exec('COMMIT');
+    this.afterCommit();
   }
 
   rollbackTransaction(): void {
@@ -832,6 +854,7 @@ export class DocumentStore {
   close(): void {
     if (this.snapshotOpen) this.endSnapshot();
     this.discardRows(); // (rows of a transaction never committed)
+    this.checkpoints?.release(this.file); // then this connection, the last one, checkpoints and removes the log
     this.connection.close();
   }
 }
