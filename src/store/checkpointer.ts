@@ -28,37 +28,38 @@ export const WAL_HARD_LIMIT_BYTES = 1024 * 1024 * 1024;
 const RELEASE_TIMEOUT_MS = 10_000;
 const SLOTS = 64;
 
-/** The process's checkpoint thread (started by the first writer; unref'd: it never keeps the process alive). */
+/**
+ * The process's checkpoint thread: started by the first checkpoint asked for (not when a writer opens: a commit too
+ * small to need one never pays for the thread), unref'd (it never keeps the process alive).
+ */
 class CheckpointThread {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
   private nextSlot = 1;
   failed = false;
 
-  constructor(script: URL) {
-    const data: CheckpointWorkerData = { signal: this.signal };
-    this.worker = new Worker(script, { workerData: data });
-    const fail = (): void => {
-      this.failed = true;
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', fail);
-    this.worker.unref();
-  }
+  constructor(private readonly script: URL) {}
 
   /** Checkpoints run so far (for tests). */
   get checkpoints(): number {
     return Atomics.load(this.signal, 0);
   }
 
-  checkpoint(file: string): void {
+  /** Asks for a checkpoint of `file`; false when the thread cannot be started (then it is marked failed). */
+  checkpoint(file: string): boolean {
     const message: CheckpointMessage = { type: 'checkpoint', file };
-    this.worker.postMessage(message);
+    try {
+      this.start().postMessage(message);
+      return true;
+    } catch {
+      this.failed = true;
+      return false;
+    }
   }
 
   /** Closes the thread's connection to `file` (blocks until it has, or the thread does not answer in time). */
   release(file: string): void {
-    if (this.failed) return;
+    if (this.failed || this.worker === null) return;
     const slot = this.nextSlot;
     this.nextSlot = (this.nextSlot % (SLOTS - 1)) + 1;
     Atomics.store(this.signal, slot, 0);
@@ -66,13 +67,27 @@ class CheckpointThread {
     this.worker.postMessage(message);
     Atomics.wait(this.signal, slot, 0, RELEASE_TIMEOUT_MS);
   }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const data: CheckpointWorkerData = { signal: this.signal };
+    const worker = new Worker(this.script, { workerData: data });
+    const fail = (): void => {
+      this.failed = true;
+    };
+    worker.on('error', fail);
+    worker.on('exit', fail);
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
 }
 
 let thread: CheckpointThread | null | undefined;
 
 /**
- * The checkpoint thread, started on first use; null when its compiled script is missing (running from the TypeScript
- * sources without a build) or it could not start — then writers keep SQLite's automatic checkpoints.
+ * The checkpoint thread (started when first asked to checkpoint); null when its compiled script is missing (running
+ * from the TypeScript sources without a build) or it failed — then writers keep SQLite's automatic checkpoints.
  *
  * @example
  * ```ts
@@ -82,11 +97,7 @@ let thread: CheckpointThread | null | undefined;
 export function checkpointThread(): CheckpointThread | null {
   if (thread === undefined) {
     const script = compiledWorkerScript(import.meta.url, 'checkpoint-worker.js');
-    try {
-      thread = script ? new CheckpointThread(script) : null;
-    } catch {
-      thread = null;
-    }
+    thread = script ? new CheckpointThread(script) : null;
   }
   return thread && !thread.failed ? thread : null;
 }

@@ -292,8 +292,14 @@ export class DocumentStore {
     if (!this.checkpoints) return;
     const size = walSize(this.file);
     if (size <= WAL_CHECKPOINT_BYTES) return;
-    if (size > WAL_HARD_LIMIT_BYTES || this.checkpoints.failed) this.connection.pragma('wal_checkpoint(PASSIVE)');
-    else this.checkpoints.checkpoint(this.file);
+    // (the commit is done: a checkpoint that fails here is tried again after the next one)
+    if (size > WAL_HARD_LIMIT_BYTES || this.checkpoints.failed || !this.checkpoints.checkpoint(this.file)) {
+      try {
+        this.connection.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // e.g. SQLITE_BUSY: SQLite's own automatic checkpoint ignores that too
+      }
+    }
   }
 
   /** The connection, after the buffered rows are written. */

@@ -82,6 +82,24 @@ describe('checkpoints off the commit path', () => {
     store.close();
   });
 
+  it('a writer whose checkpoint thread failed checkpoints on its own connection, in the commit, as SQLite would', () => {
+    const store = DocumentStore.open(dir, { create: true });
+    const file = join(dir, STORE_FILE);
+    const mainBefore = statSync(file).size;
+    const thread = checkpointThread()!;
+    const asked = thread.checkpoints;
+    thread.failed = true;
+    try {
+      commitDocuments(store, 1, 3000);
+      expect(statSync(file).size).toBeGreaterThan(mainBefore + 4_000_000); // copied before commitTransaction returned
+      expect(thread.checkpoints).toBe(asked);
+      expect(store.liveDocumentCount()).toBe(3000);
+    } finally {
+      thread.failed = false;
+      store.close();
+    }
+  });
+
   it('readers never checkpoint and never turn automatic checkpoints off', () => {
     DocumentStore.open(dir, { create: true }).close();
     const db = new Database(join(dir, STORE_FILE));
