@@ -552,7 +552,12 @@ export class Collection {
       if (live) this.removeVersion(staging, live.docno);
       const previous = staging.changes.get(document.id);
       staging.changes.set(document.id, previous === 'added' || (previous === undefined && !live) ? 'added' : 'updated');
-      const rows: Array<PreparedDocument['chunks'][number] & { chunkno: number; duplicateOf?: number }> = document.chunks.map((c) => ({ ...c, chunkno: this.nextChunkno++ }));
+      // built field by field: an object spread here cost ~0.1 s per 117k documents
+      const rows: Array<PreparedDocument['chunks'][number] & { chunkno: number; duplicateOf?: number }> = new Array(document.chunks.length);
+      for (let c = 0; c < rows.length; c++) {
+        const chunk = document.chunks[c]!;
+        rows[c] = { chunkno: this.nextChunkno++, ordinal: chunk.ordinal, start: chunk.start, end: chunk.end, headingPath: chunk.headingPath, page: chunk.page };
+      }
       const nearDuplicates = this.nearDuplicateIndex();
       if (nearDuplicates && document.signatures) {
         const threshold = (this.deduplicate as { threshold: number }).threshold;

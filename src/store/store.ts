@@ -265,10 +265,13 @@ export class DocumentStore {
   private minhashOptions: string | undefined;
   /**
    * While a write transaction that began on a store without live documents is open (a new collection's first
-   * commit, the common bulk load): the live versions it inserted, by id, so `liveVersion` needs no query.
-   * Null otherwise.
+   * commit, the common bulk load): the docnos of the live versions it inserted, by id, so `liveVersion` needs no
+   * query; their hashes and sequence numbers by docno − {@link insertedBase} (no object per document). Null otherwise.
    */
-  private insertedLive: Map<string, { docno: number; hash: string; addedSeq: number }> | null = null;
+  private insertedLive: Map<string, number> | null = null;
+  private insertedBase = 0;
+  private insertedHashes: string[] = [];
+  private insertedSeqs: number[] = [];
 
   private constructor(folder: string, db: Database.Database, readOnly: boolean) {
     this.folder = folder;
@@ -482,7 +485,12 @@ export class DocumentStore {
 
   /** The live version of document `id`, if any (docno and hash only). */
   liveVersion(id: string): { docno: number; hash: string; addedSeq: number } | undefined {
-    if (this.insertedLive) return this.insertedLive.get(id);
+    if (this.insertedLive) {
+      const docno = this.insertedLive.get(id);
+      if (docno === undefined) return undefined;
+      const at = docno - this.insertedBase;
+      return { docno, hash: this.insertedHashes[at]!, addedSeq: this.insertedSeqs[at]! };
+    }
     // a buffered row is the live version of its id; the stored rows of other ids do not depend on the buffered ones
     const buffered = this.pending.live.get(id);
     if (buffered) return buffered;
@@ -513,9 +521,11 @@ export class DocumentStore {
       values.push(c.chunkno, docno, c.ordinal, c.start, c.end, headingsJson(c.headingPath), c.page ?? null, c.duplicateOf ?? null);
       pending.chunkRows++;
     }
-    const live = { docno, hash: doc.hash, addedSeq: seq };
-    if (this.insertedLive) this.insertedLive.set(doc.id, live);
-    else pending.live.set(doc.id, live);
+    if (this.insertedLive) {
+      this.insertedLive.set(doc.id, docno);
+      this.insertedHashes[docno - this.insertedBase] = doc.hash;
+      this.insertedSeqs[docno - this.insertedBase] = seq;
+    } else pending.live.set(doc.id, { docno, hash: doc.hash, addedSeq: seq });
     if (pending.documentRows >= ROWS_PER_INSERT || pending.chunkRows >= ROWS_PER_INSERT) this.flushRows();
     return docno;
   }
@@ -544,7 +554,7 @@ export class DocumentStore {
     this.writable(this.statements.markDeleted).run(seq, docno);
     if (this.insertedLive) {
       const id = this.statements.idOfDocno.get(docno) as string | undefined;
-      if (id !== undefined && this.insertedLive.get(id)?.docno === docno) this.insertedLive.delete(id);
+      if (id !== undefined && this.insertedLive.get(id) === docno) this.insertedLive.delete(id);
     }
     return this.statements.chunksOfDocument.all(docno) as number[];
   }
@@ -571,19 +581,28 @@ export class DocumentStore {
     this.db.exec('BEGIN IMMEDIATE');
     this.insertedLive = this.statements.anyLive.get() === undefined ? new Map() : null;
     this.nextDocno = Number(this.prepared.nextDocno.get());
+    this.insertedBase = this.nextDocno;
+    this.insertedHashes = [];
+    this.insertedSeqs = [];
   }
 
   commitTransaction(): void {
     const db = this.db; // (writes the buffered rows)
-    this.insertedLive = null;
+    this.endInserted();
     this.nextDocno = null;
     db.exec('COMMIT');
     this.afterCommit();
   }
 
+  private endInserted(): void {
+    this.insertedLive = null;
+    this.insertedHashes = [];
+    this.insertedSeqs = [];
+  }
+
   rollbackTransaction(): void {
     this.discardRows();
-    this.insertedLive = null;
+    this.endInserted();
     this.nextDocno = null;
     if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
   }
