@@ -34,9 +34,13 @@ export const STORE_FORMAT = 'ralm.collection';
  * used (the replay of documents added after a checkpoint scans the documents), and `documents_live_docno`, whose
  * queries (live count, live documents in docno order) the partial index on live ids or the table itself answer as
  * well. Together they were a third of the row-writing time of a bulk load (`npx vite-node bench/store-inserts.ts
- * wordnet`). A writer migrates an older database when it opens it; readers read all of them.
+ * wordnet`). Version 5 adds `chunk_runs`: a document that is one chunk spanning its whole text (no headings, no
+ * page, not a near-duplicate: every document of a JSONL corpus indexed whole) gets no row in `chunks`; runs of such
+ * documents with consecutive docnos and chunk numbers are one row (first chunk number, first docno, count). The
+ * chunk rows were 40 % of the row-writing time of a bulk load. A writer migrates an older database when it opens it;
+ * readers read all of them (a reader of an older file sees an empty temporary `chunk_runs`).
  */
-export const STORE_VERSION = 4;
+export const STORE_VERSION = 5;
 /** The oldest schema version this build reads (and migrates when it opens the database for writing). */
 export const STORE_MIN_VERSION = 1;
 
@@ -58,7 +62,41 @@ const MIGRATIONS: ReadonlyArray<{ version: number; migrate: (db: Database.Databa
     version: 4,
     migrate: (db) => db.exec('DROP INDEX IF EXISTS documents_added_seq; DROP INDEX IF EXISTS documents_live_docno'),
   },
+  {
+    version: 5,
+    // older databases have a row in `chunks` for every chunk: no run to make
+    migrate: (db) => db.exec(CHUNK_RUNS_TABLE),
+  },
 ];
+
+/**
+ * Whole-document chunks without a row in `chunks`: for i in 0 … count - 1, document `first_docno + i` has exactly one
+ * chunk, number `first_chunkno + i`, spanning its whole text (ordinal 0, no headings, no page, canonical). A chunk
+ * number is in a run or in `chunks`, never both; runs never overlap, and their chunk numbers and docnos both ascend.
+ */
+const CHUNK_RUNS_TABLE = `CREATE TABLE IF NOT EXISTS chunk_runs (
+  first_chunkno INTEGER PRIMARY KEY,
+  first_docno INTEGER NOT NULL,
+  count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_runs_docno ON chunk_runs (first_docno)`;
+
+/** The whole-document chunks of the runs joined with their documents `d` (runs first: a run covers a docno range). */
+const RUN_CHUNKS = 'chunk_runs r CROSS JOIN documents d ON d.docno >= r.first_docno AND d.docno < r.first_docno + r.count';
+/** The chunk number of document `d` in run `r`. */
+const RUN_CHUNKNO = '(r.first_chunkno + d.docno - r.first_docno)';
+
+/** Whether the chunks of a document are its one whole-text chunk, which needs no row (see `chunk_runs`). */
+function isWholeDocumentChunk(chunks: readonly NewChunk[], text: string): boolean {
+  if (chunks.length !== 1) return false;
+  const c = chunks[0]!;
+  return c.ordinal === 0 && c.start === 0 && c.end === text.length && (c.headingPath === undefined || c.headingPath.length === 0) && c.page == null && c.duplicateOf == null;
+}
+
+/** The chunk row of a whole-document chunk. */
+function wholeChunk(chunkno: number, docno: number, text: string): ChunkRow {
+  return { chunkno, docno, ordinal: 0, start: 0, end: text.length, headingPath: [], page: null };
+}
 
 const MINHASH_TABLE = 'CREATE TABLE IF NOT EXISTS minhash (chunkno INTEGER PRIMARY KEY, codes BLOB NOT NULL)';
 
@@ -230,6 +268,7 @@ CREATE TABLE commits (
   added INTEGER NOT NULL,
   deleted INTEGER NOT NULL
 );
+${CHUNK_RUNS_TABLE};
 `;
 
 /**
@@ -269,6 +308,13 @@ export class DocumentStore {
    * query; their hashes and sequence numbers by docno − {@link insertedBase} (no object per document). Null otherwise.
    */
   private insertedLive: Map<string, number> | null = null;
+  /**
+   * The run of whole-document chunks the open write transaction is extending (see `chunk_runs`), and the count its
+   * row in SQLite has (written when it ends, before any other use of the connection, and at commit).
+   */
+  private run: { firstChunkno: number; firstDocno: number; count: number; written: number } | null = null;
+  /** A reader of a database older than version 5 reads an empty temporary `chunk_runs` (see {@link beginSnapshot}). */
+  private temporaryRuns = false;
   private insertedBase = 0;
   private insertedHashes: string[] = [];
   private insertedSeqs: number[] = [];
@@ -320,6 +366,14 @@ export class DocumentStore {
   /** Writes the rows {@link insertDocument} buffered, if any. */
   private writeBuffered(): void {
     if (this.pending.documentRows + this.pending.chunkRows > 0) this.flushRows();
+    if (this.run !== null && this.run.written !== this.run.count) this.writeRun();
+  }
+
+  /** Writes the open run's row with its current count. */
+  private writeRun(): void {
+    const run = this.run!;
+    this.writable(this.prepared.putRun).run(run.firstChunkno, run.firstDocno, run.count);
+    run.written = run.count;
   }
 
   /** Opens (or with `create`, creates) the store in `folder`. */
@@ -390,13 +444,16 @@ export class DocumentStore {
           db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(STORE_VERSION));
         }).immediate();
       }
+      if (options.readOnly && !hasMainTable(db, 'chunk_runs')) db.exec(TEMPORARY_CHUNK_RUNS);
     } catch (error) {
       db.close();
       if (RalmError.is(error)) throw error;
       throw new RalmError('FORMAT', `${file}: not a readable ralm collection database (${(error as Error).message})`, { file, cause: error });
     }
     try {
-      return new DocumentStore(dir, db, !!options.readOnly);
+      const store = new DocumentStore(dir, db, !!options.readOnly);
+      store.temporaryRuns = !!options.readOnly && !hasMainTable(db, 'chunk_runs');
+      return store;
     } catch (error) {
       db.close();
       throw new RalmError('FORMAT', `${file}: the collection's tables do not match this build of ralm (${(error as Error).message}); rebuild the collection with \`ralm index\``, { file, cause: error });
@@ -418,8 +475,20 @@ export class DocumentStore {
       insertChunk: this.readOnly ? null : db.prepare('INSERT INTO chunks (chunkno, docno, ordinal, start, end, headings, page, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       markDeleted: this.readOnly ? null : db.prepare('UPDATE documents SET deleted_seq = ? WHERE docno = ?'),
       chunksOfDocument: db.prepare('SELECT chunkno FROM chunks WHERE docno = ?').pluck(),
-      maxChunkno: db.prepare('SELECT coalesce(max(chunkno), 0) FROM chunks').pluck(),
-      liveChunks: db.prepare('SELECT c.chunkno AS chunkno, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL').raw(),
+      maxChunkno: db.prepare(
+        'SELECT max(coalesce((SELECT max(chunkno) FROM chunks), 0), coalesce((SELECT first_chunkno + count - 1 FROM chunk_runs ORDER BY first_chunkno DESC LIMIT 1), 0))',
+      ).pluck(),
+      liveChunks: db
+        .prepare(
+          `SELECT c.chunkno AS chunkno, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL UNION ALL SELECT ${RUN_CHUNKNO}, d.id FROM ${RUN_CHUNKS} WHERE d.deleted_seq IS NULL`,
+        )
+        .raw(),
+      // the run that may hold a chunk number / docno: the last one starting at or before it
+      runOfChunkno: db.prepare('SELECT first_chunkno AS firstChunkno, first_docno AS firstDocno, count FROM chunk_runs WHERE first_chunkno <= ? ORDER BY first_chunkno DESC LIMIT 1'),
+      runOfDocno: db.prepare('SELECT first_chunkno AS firstChunkno, first_docno AS firstDocno, count FROM chunk_runs WHERE first_docno <= ? ORDER BY first_docno DESC LIMIT 1'),
+      putRun: this.readOnly ? null : db.prepare('INSERT OR REPLACE INTO chunk_runs (first_chunkno, first_docno, count) VALUES (?, ?, ?)'),
+      deleteRun: this.readOnly ? null : db.prepare('DELETE FROM chunk_runs WHERE first_chunkno = ?'),
+      textOfDocno: db.prepare('SELECT text FROM documents WHERE docno = ?').pluck(),
       duplicatesOf: db.prepare(
         'SELECT c.chunkno AS chunkno, c.docno AS docno, c.ordinal AS ordinal, c.start AS start, c.end AS end, d.id AS id FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.duplicate_of = ? AND d.deleted_seq IS NULL ORDER BY c.chunkno',
       ),
@@ -459,6 +528,11 @@ export class DocumentStore {
    */
   beginSnapshot(): void {
     if (this.snapshotOpen) return;
+    if (this.temporaryRuns && hasMainTable(this.connection, 'chunk_runs')) {
+      // a writer migrated the file to version 5 since this reader opened it: read its runs
+      this.connection.exec('DROP TABLE temp.chunk_runs');
+      this.temporaryRuns = false;
+    }
     this.db.exec('BEGIN DEFERRED');
     this.statements.getMeta.get('last_seq'); // the first read fixes the snapshot
     this.snapshotOpen = true;
@@ -516,10 +590,21 @@ export class DocumentStore {
     const pending = this.pending;
     pending.documents.push(docno, doc.id, doc.title, doc.text, metadata, doc.hash, seq);
     pending.documentRows++;
-    const values = pending.chunks;
-    for (const c of chunks) {
-      values.push(c.chunkno, docno, c.ordinal, c.start, c.end, headingsJson(c.headingPath), c.page ?? null, c.duplicateOf ?? null);
-      pending.chunkRows++;
+    if (isWholeDocumentChunk(chunks, doc.text)) {
+      // no chunk row: the document joins the open run, or starts one
+      const chunkno = chunks[0]!.chunkno;
+      const run = this.run;
+      if (run !== null && chunkno === run.firstChunkno + run.count && docno === run.firstDocno + run.count) run.count++;
+      else {
+        if (run !== null && run.written !== run.count) this.writeRun();
+        this.run = { firstChunkno: chunkno, firstDocno: docno, count: 1, written: 0 };
+      }
+    } else {
+      const values = pending.chunks;
+      for (const c of chunks) {
+        values.push(c.chunkno, docno, c.ordinal, c.start, c.end, headingsJson(c.headingPath), c.page ?? null, c.duplicateOf ?? null);
+        pending.chunkRows++;
+      }
     }
     if (this.insertedLive) {
       this.insertedLive.set(doc.id, docno);
@@ -556,7 +641,68 @@ export class DocumentStore {
       const id = this.statements.idOfDocno.get(docno) as string | undefined;
       if (id !== undefined && this.insertedLive.get(id) === docno) this.insertedLive.delete(id);
     }
-    return this.statements.chunksOfDocument.all(docno) as number[];
+    const chunknos = this.statements.chunksOfDocument.all(docno) as number[];
+    if (chunknos.length === 0) {
+      const whole = this.runChunkno(docno);
+      if (whole !== undefined) chunknos.push(whole);
+    }
+    return chunknos;
+  }
+
+  /** The docno of the whole-document chunk `chunkno` (see `chunk_runs`), or undefined when no run holds it. */
+  private runDocno(chunkno: number): number | undefined {
+    const run = this.statements.runOfChunkno.get(chunkno) as StoredRun | undefined;
+    return run !== undefined && chunkno < run.firstChunkno + run.count ? run.firstDocno + (chunkno - run.firstChunkno) : undefined;
+  }
+
+  /** The chunk number of document `docno`'s whole-document chunk (see `chunk_runs`), or undefined when it has none. */
+  private runChunkno(docno: number): number | undefined {
+    const run = this.statements.runOfDocno.get(docno) as StoredRun | undefined;
+    return run !== undefined && docno < run.firstDocno + run.count ? run.firstChunkno + (docno - run.firstDocno) : undefined;
+  }
+
+  /**
+   * A lookup of the docnos of whole-document chunks for many chunk numbers: consecutive numbers of one run (the usual
+   * case: the chunks of a commit) cost one query for the whole run.
+   */
+  private runDocnos(): (chunkno: number) => number | undefined {
+    let last: StoredRun | undefined;
+    return (chunkno) => {
+      if (last === undefined || chunkno < last.firstChunkno || chunkno >= last.firstChunkno + last.count) {
+        last = this.statements.runOfChunkno.get(chunkno) as StoredRun | undefined;
+        if (last === undefined || chunkno >= last.firstChunkno + last.count) return undefined;
+      }
+      return last.firstDocno + (chunkno - last.firstChunkno);
+    };
+  }
+
+  /**
+   * Takes whole-document chunks out of their runs (a run is split around them); the caller gives them rows of their
+   * own or removes them. The open run ends: a later document starts a new one.
+   */
+  private removeFromRuns(chunknos: readonly number[]): void {
+    this.writeBuffered();
+    this.run = null;
+    const sorted = [...new Set(chunknos)].sort((a, b) => a - b);
+    const putRun = this.writable(this.prepared.putRun);
+    const deleteRun = this.writable(this.prepared.deleteRun);
+    let i = 0;
+    while (i < sorted.length) {
+      const run = this.prepared.runOfChunkno.get(sorted[i]) as StoredRun | undefined;
+      const end = run === undefined ? 0 : run.firstChunkno + run.count;
+      if (run === undefined || sorted[i]! >= end) {
+        i++;
+        continue;
+      }
+      deleteRun.run(run.firstChunkno);
+      let from = run.firstChunkno;
+      for (; i < sorted.length && sorted[i]! < end; i++) {
+        const chunkno = sorted[i]!;
+        if (chunkno > from) putRun.run(from, run.firstDocno + (from - run.firstChunkno), chunkno - from);
+        from = chunkno + 1;
+      }
+      if (from < end) putRun.run(from, run.firstDocno + (from - run.firstChunkno), end - from);
+    }
   }
 
   /** Largest chunk number ever used (0 when none). */
@@ -567,18 +713,33 @@ export class DocumentStore {
   /** Metadata of every live chunk's document, as `[chunkno, metadata JSON]` pairs (for filters). */
   liveChunkMetadata(): Array<[number, string]> {
     // CROSS JOIN keeps this order: chunks scanned, each document found by its key (faster than walking the live ids)
-    return this.db.prepare('SELECT c.chunkno, d.metadata FROM chunks c CROSS JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL').raw().all() as Array<[number, string]>;
+    return this.db
+      .prepare(
+        `SELECT c.chunkno, d.metadata FROM chunks c CROSS JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL UNION ALL SELECT ${RUN_CHUNKNO}, d.metadata FROM ${RUN_CHUNKS} WHERE d.deleted_seq IS NULL`,
+      )
+      .raw()
+      .all() as Array<[number, string]>;
   }
 
   /** Chunks of a document version, in order. */
   chunksOf(docno: number): ChunkRow[] {
-    return (this.db.prepare('SELECT chunkno, docno, ordinal, start, end, headings, page FROM chunks WHERE docno = ? ORDER BY ordinal').all(docno) as RawChunkRow[]).map(toChunkRow);
+    const rows = (this.db.prepare('SELECT chunkno, docno, ordinal, start, end, headings, page FROM chunks WHERE docno = ? ORDER BY ordinal').all(docno) as RawChunkRow[]).map(toChunkRow);
+    return rows.length > 0 ? rows : this.wholeChunkOf(docno);
+  }
+
+  /** The whole-document chunk of `docno` (none or one), for a document without chunk rows. */
+  private wholeChunkOf(docno: number, text?: string): ChunkRow[] {
+    const chunkno = this.runChunkno(docno);
+    if (chunkno === undefined) return [];
+    const whole = text ?? (this.prepared.textOfDocno.get(docno) as string | undefined);
+    return whole === undefined ? [] : [wholeChunk(chunkno, docno, whole)];
   }
 
   /** Starts a long write transaction (the staging area of a commit); `commitTransaction` or `rollbackTransaction` ends it. */
   beginTransaction(): void {
     this.writable(this.statements.setMeta);
     this.db.exec('BEGIN IMMEDIATE');
+    this.run = null;
     this.insertedLive = this.statements.anyLive.get() === undefined ? new Map() : null;
     this.nextDocno = Number(this.prepared.nextDocno.get());
     this.insertedBase = this.nextDocno;
@@ -587,7 +748,8 @@ export class DocumentStore {
   }
 
   commitTransaction(): void {
-    const db = this.db; // (writes the buffered rows)
+    const db = this.db; // (writes the buffered rows and the open run)
+    this.run = null;
     this.endInserted();
     this.nextDocno = null;
     db.exec('COMMIT');
@@ -602,6 +764,8 @@ export class DocumentStore {
 
   rollbackTransaction(): void {
     this.discardRows();
+    this.run = null;
+    this.minhashOptions = undefined; // (the recorded options may have been written by the transaction rolled back)
     this.endInserted();
     this.nextDocno = null;
     if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
@@ -649,13 +813,21 @@ export class DocumentStore {
 
   /** Links a chunk to a canonical near-duplicate, or (null) makes it canonical itself. */
   setDuplicateOf(chunkno: number, canonical: number | null): void {
-    this.writable(this.statements.setDuplicateOf).run(canonical, chunkno);
+    if (this.writable(this.statements.setDuplicateOf).run(canonical, chunkno).changes > 0 || canonical === null) return;
+    // a whole-document chunk (canonical by definition) becoming a near-duplicate: it leaves its run for a row
+    const docno = this.runDocno(chunkno);
+    if (docno === undefined) return;
+    const text = this.prepared.textOfDocno.get(docno) as string;
+    this.removeFromRuns([chunkno]);
+    this.writable(this.prepared.insertChunk).run(chunkno, docno, 0, 0, text.length, null, null, canonical);
   }
 
   /** The text of a chunk (its span of its document's text, any version), or undefined when there is no such chunk. */
   chunkText(chunkno: number): string | undefined {
     const row = this.statements.chunkText.get(chunkno) as { text: string; start: number; end: number } | undefined;
-    return row?.text.slice(row.start, row.end);
+    if (row !== undefined) return row.text.slice(row.start, row.end);
+    const docno = this.runDocno(chunkno);
+    return docno === undefined ? undefined : (this.prepared.textOfDocno.get(docno) as string | undefined);
   }
 
   /** A document version by its docno (live or not). */
@@ -671,16 +843,19 @@ export class DocumentStore {
    */
   *iterateLiveMinhash(options: string): IterableIterator<{ chunkno: number; codes: Uint8Array | null; text: string | null }> {
     const current = this.getMeta(MINHASH_OPTIONS) === options;
+    // (whole-document chunks: end NULL, the whole text)
     const statement = this.db.prepare(
       current
-        ? 'SELECT c.chunkno AS chunkno, m.codes AS codes, CASE WHEN m.codes IS NULL THEN d.text END AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno LEFT JOIN minhash m ON m.chunkno = c.chunkno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL ORDER BY c.chunkno'
-        : 'SELECT c.chunkno AS chunkno, NULL AS codes, d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL ORDER BY c.chunkno',
+        ? `SELECT c.chunkno AS chunkno, m.codes AS codes, CASE WHEN m.codes IS NULL THEN d.text END AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno LEFT JOIN minhash m ON m.chunkno = c.chunkno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL
+           UNION ALL SELECT ${RUN_CHUNKNO}, m.codes, CASE WHEN m.codes IS NULL THEN d.text END, 0, NULL FROM ${RUN_CHUNKS} LEFT JOIN minhash m ON m.chunkno = ${RUN_CHUNKNO} WHERE d.deleted_seq IS NULL ORDER BY chunkno`
+        : `SELECT c.chunkno AS chunkno, NULL AS codes, d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NULL
+           UNION ALL SELECT ${RUN_CHUNKNO}, NULL, d.text, 0, NULL FROM ${RUN_CHUNKS} WHERE d.deleted_seq IS NULL ORDER BY chunkno`,
     );
-    for (const row of statement.iterate() as IterableIterator<{ chunkno: number; codes: Buffer | null; text: string | null; start: number; end: number }>) {
+    for (const row of statement.iterate() as IterableIterator<{ chunkno: number; codes: Buffer | null; text: string | null; start: number; end: number | null }>) {
       yield {
         chunkno: row.chunkno,
         codes: row.codes === null ? null : new Uint8Array(row.codes.buffer, row.codes.byteOffset, row.codes.byteLength),
-        text: row.text === null ? null : row.text.slice(row.start, row.end),
+        text: row.text === null ? null : row.end === null ? row.text : row.text.slice(row.start, row.end),
       };
     }
   }
@@ -730,7 +905,10 @@ export class DocumentStore {
       .prepare('SELECT * FROM documents WHERE added_seq > ? AND deleted_seq IS NULL ORDER BY docno')
       .all(seq) as RawDocumentRow[];
     const chunkStatement = this.db.prepare('SELECT chunkno, docno, ordinal, start, end, headings, page FROM chunks WHERE docno = ? ORDER BY ordinal');
-    return rows.map((r) => ({ ...toDocumentRow(r), chunks: (chunkStatement.all(r.docno) as RawChunkRow[]).map(toChunkRow) }));
+    return rows.map((r) => {
+      const chunks = (chunkStatement.all(r.docno) as RawChunkRow[]).map(toChunkRow);
+      return { ...toDocumentRow(r), chunks: chunks.length > 0 ? chunks : this.wholeChunkOf(r.docno, r.text) };
+    });
   }
 
   /** Fetches live documents by user id, in the order asked; missing ids are skipped. */
@@ -760,6 +938,16 @@ export class DocumentStore {
         chunk: { chunkno, docno, ordinal, start, end, headingPath: headings ? (JSON.parse(headings) as string[]) : [], page: page ?? null },
         document: { docno, id, title, text, metadata: JSON.parse(metadata) as Metadata, hash, addedSeq, deletedSeq },
       });
+    }
+    if (out.size < chunknos.length) {
+      // the others are whole-document chunks (or do not exist)
+      const docnoOf = this.runDocnos();
+      for (const chunkno of chunknos) {
+        if (out.has(chunkno)) continue;
+        const docno = docnoOf(chunkno);
+        const row = docno === undefined ? undefined : (this.prepared.documentByDocno.get(docno) as RawDocumentRow | undefined);
+        if (row !== undefined) out.set(chunkno, { chunk: wholeChunk(chunkno, row.docno, row.text), document: toDocumentRow(row) });
+      }
     }
     return out;
   }
@@ -800,17 +988,38 @@ export class DocumentStore {
     const rows = this.db
       .prepare('SELECT d.docno AS docno, c.chunkno AS chunkno FROM documents d LEFT JOIN chunks c ON c.docno = d.docno WHERE d.deleted_seq IS NOT NULL')
       .all() as Array<{ docno: number; chunkno: number | null }>;
+    /** Whole-document chunks of the deleted versions, by docno. */
+    const whole = new Map<number, number>();
+    for (const r of rows) {
+      if (r.chunkno !== null) continue;
+      const chunkno = this.runChunkno(r.docno);
+      if (chunkno !== undefined) {
+        r.chunkno = chunkno;
+        whole.set(r.docno, chunkno);
+      }
+    }
     const keep = new Set<number>();
     for (const r of rows) if (r.chunkno !== null && referenced(r.chunkno)) keep.add(r.docno);
     const docnos = [...new Set(rows.map((r) => r.docno))].filter((d) => !keep.has(d));
-    const deleteMinhash = this.statements.putMinhash === null ? null : this.db.prepare('DELETE FROM minhash WHERE chunkno IN (SELECT chunkno FROM chunks WHERE docno = ?)');
+    const hasMinhash = this.statements.putMinhash !== null;
+    const deleteMinhash = hasMinhash ? this.db.prepare('DELETE FROM minhash WHERE chunkno IN (SELECT chunkno FROM chunks WHERE docno = ?)') : null;
+    const deleteWholeMinhash = hasMinhash ? this.db.prepare('DELETE FROM minhash WHERE chunkno = ?') : null;
     const deleteChunks = this.db.prepare('DELETE FROM chunks WHERE docno = ?');
     const deleteDocument = this.db.prepare('DELETE FROM documents WHERE docno = ?');
+    const purgedWhole: number[] = [];
     for (const docno of docnos) {
-      deleteMinhash?.run(docno);
-      deleteChunks.run(docno);
+      const chunkno = whole.get(docno);
+      if (chunkno !== undefined) {
+        purgedWhole.push(chunkno);
+        deleteWholeMinhash?.run(chunkno);
+      } else {
+        deleteMinhash?.run(docno);
+        deleteChunks.run(docno);
+      }
       deleteDocument.run(docno);
     }
+    // a purged document's number may be given again (the next docno follows the largest left): no run may keep it
+    if (purgedWhole.length > 0) this.removeFromRuns(purgedWhole);
     // readers that follow changes incrementally must reload when rows they know of vanished
     if (docnos.length > 0) this.setMeta(PURGE_GENERATION, String(Number(this.getMeta(PURGE_GENERATION) ?? 0) + 1));
     return docnos.length;
@@ -849,7 +1058,13 @@ export class DocumentStore {
 
   /** Chunk numbers of the document versions deleted after `seq` (for following changes incrementally). */
   chunksDeletedAfter(seq: number): number[] {
-    return this.db.prepare('SELECT c.chunkno FROM documents d JOIN chunks c ON c.docno = d.docno WHERE d.deleted_seq > ?').pluck().all(seq) as number[];
+    const rows = this.db.prepare('SELECT d.docno, c.chunkno FROM documents d LEFT JOIN chunks c ON c.docno = d.docno WHERE d.deleted_seq > ?').raw().all(seq) as Array<[number, number | null]>;
+    const out: number[] = [];
+    for (const [docno, chunkno] of rows) {
+      const found = chunkno ?? this.runChunkno(docno);
+      if (found !== undefined) out.push(found);
+    }
+    return out;
   }
 
   /** The document ids of those of `chunknos` that are live canonical chunks (near-duplicates excluded). */
@@ -861,6 +1076,17 @@ export class DocumentStore {
         .raw()
         .all(...batch) as Array<[number, string]>;
       for (const [chunkno, id] of rows) out.set(chunkno, id);
+    }
+    if (out.size < chunknos.length) {
+      // the others are whole-document chunks (or not live, or near-duplicates)
+      const docnoOf = this.runDocnos();
+      const liveId = this.cachedStatement('SELECT id FROM documents WHERE docno = ? AND deleted_seq IS NULL').pluck();
+      for (const chunkno of chunknos) {
+        if (out.has(chunkno)) continue;
+        const docno = docnoOf(chunkno);
+        const id = docno === undefined ? undefined : (liveId.get(docno) as string | undefined);
+        if (id !== undefined) out.set(chunkno, id);
+      }
     }
     return out;
   }
@@ -893,6 +1119,20 @@ interface RawDocumentRow {
   hash: string;
   added_seq: number;
   deleted_seq: number | null;
+}
+
+/** A row of `chunk_runs`. */
+interface StoredRun {
+  firstChunkno: number;
+  firstDocno: number;
+  count: number;
+}
+
+/** An empty `chunk_runs` for a read-only connection to a database older than version 5 (which has none). */
+const TEMPORARY_CHUNK_RUNS = 'CREATE TEMP TABLE IF NOT EXISTS chunk_runs (first_chunkno INTEGER PRIMARY KEY, first_docno INTEGER NOT NULL, count INTEGER NOT NULL)';
+
+function hasMainTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 interface RawChunkRow {

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { openCollection, type Collection } from '../../src/engine/index.js';
 import { verifyCollection } from '../../src/engine/verify.js';
-import { DocumentStore, documentHash, LOCK_FILE, STORE_FILE } from '../../src/store/index.js';
+import { DocumentStore, documentHash, LOCK_FILE, STORE_FILE, STORE_VERSION } from '../../src/store/index.js';
+import { writeRunsAsChunkRows } from '../helpers/old-store.js';
 import { RalmError } from '../../src/core/errors.js';
 
 let dir: string;
@@ -343,7 +344,7 @@ describe('collection: chunks, filters, near-duplicates, staging', () => {
 
     // a tampered sketch proves the rebuild reads the stored sketches: the next copy is no longer recognised
     const tamper = new Database(join(dir, STORE_FILE));
-    tamper.prepare("UPDATE minhash SET codes = zeroblob(128) WHERE chunkno = (SELECT c.chunkno FROM chunks c JOIN documents d ON d.docno = c.docno WHERE d.id = 'original')").run();
+    expect(tamper.prepare('UPDATE minhash SET codes = zeroblob(128) WHERE length(codes) = 128').run().changes).toBe(1); // the original's
     tamper.close();
     const third = await create({ chunking: false });
     third.add({ id: 'copy2', text: `${body}  ` });
@@ -360,6 +361,7 @@ describe('collection: chunks, filters, near-duplicates, staging', () => {
     await c.close();
     open.splice(0);
     const db = new Database(join(dir, STORE_FILE));
+    writeRunsAsChunkRows(db);
     db.exec("DROP TABLE minhash; DELETE FROM meta WHERE key = 'minhash.options'; UPDATE meta SET value = '2' WHERE key = 'version'");
     db.close();
     // a reader of the old file works without the table
@@ -374,7 +376,7 @@ describe('collection: chunks, filters, near-duplicates, staging', () => {
     await writer.close();
     open.splice(0);
     const check = new Database(join(dir, STORE_FILE), { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('4');
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe(String(STORE_VERSION));
     expect(check.prepare('SELECT count(*) FROM minhash WHERE length(codes) = 128').pluck().get()).toBe(1); // the original's, backfilled
     check.close();
     expect((await verifyCollection(dir)).problems).toEqual([]);

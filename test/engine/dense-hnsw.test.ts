@@ -11,6 +11,8 @@ import { openCollection, type Collection } from '../../src/engine/index.js';
 import { verifyCollection } from '../../src/engine/verify.js';
 import { serverVector } from '../helpers/embeddings-server.js';
 import { documents, fakeModel } from './dense-helpers.js';
+import { writeRunsAsChunkRows } from '../helpers/old-store.js';
+import { STORE_VERSION } from '../../src/store/index.js';
 
 const available = await import('usearch').then(
   () => true,
@@ -237,7 +239,8 @@ describe.runIf(available)('HNSW in a collection', () => {
     await c.close();
     open.length = 0;
     const db = new Database(join(dir, 'collection.sqlite'));
-    // as version 1 wrote it: with the indexes dropped in version 4, without vectors_seq, minhash, collection_id
+    // as version 1 wrote it: a row for every chunk, with the indexes dropped in version 4, without vectors_seq, minhash, collection_id
+    writeRunsAsChunkRows(db);
     db.exec("CREATE INDEX documents_added_seq ON documents (added_seq); CREATE INDEX documents_live_docno ON documents (docno, id) WHERE deleted_seq IS NULL; DROP INDEX vectors_seq; DROP TABLE minhash; DELETE FROM meta WHERE key = 'collection_id'; UPDATE meta SET value = '1' WHERE key = 'version'");
     db.close();
     const warnings: string[] = [];
@@ -251,7 +254,7 @@ describe.runIf(available)('HNSW in a collection', () => {
     open.length = 0;
     const after = new Database(join(dir, 'collection.sqlite'), { readonly: true });
     const meta = new Map((after.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
-    expect(meta.get('version')).toBe('4'); // migrated through every version
+    expect(meta.get('version')).toBe(String(STORE_VERSION)); // migrated through every version
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'minhash'").pluck().get()).toBe('minhash');
     expect(meta.get('collection_id')).toMatch(/^[0-9a-f]{32}$/);
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'vectors_seq'").pluck().get()).toBe('vectors_seq');
