@@ -170,6 +170,19 @@ export class SegmentWriter {
   }
 
   /**
+   * Postings added so far (distinct terms summed over the documents): with 8 bytes each in the build buffers (and as
+   * much again while `finish` groups them), the measure of the writer's memory.
+   *
+   * @example
+   * ```ts
+   * if (writer.postingCount >= 1 << 23) segments.push(writer.finish());
+   * ```
+   */
+  get postingCount(): number {
+    return this.streamLength;
+  }
+
+  /**
    * Builds the immutable segment. The writer cannot be used afterwards.
    *
    * @example
