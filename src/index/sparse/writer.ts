@@ -1,6 +1,6 @@
 import { RalmError } from '../../core/errors.js';
 import { encodeLength } from './norms.js';
-import { buildSegment, sortTerms, type Segment } from './segment.js';
+import { buildSegment, sortTermIds, type Segment } from './segment.js';
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(array: T, needed: number): T {
   if (needed <= array.length) return array;
@@ -219,9 +219,9 @@ export class SegmentWriter {
     // a term given an id (idOf) for a document that was not added has no postings and is left out
     let present = 0;
     for (let t = 0; t < termCount; t++) if (postingsStart[t + 1]! > postingsStart[t]!) present++;
-    const sorted = sortTerms(present === termCount ? this.termStrings.slice() : this.termStrings.filter((_, t) => postingsStart[t + 1]! > postingsStart[t]!));
     const order = new Int32Array(present);
-    for (let i = 0; i < present; i++) order[i] = this.termIds.get(sorted[i]!)!;
+    for (let t = 0, i = 0; t < termCount; t++) if (postingsStart[t + 1]! > postingsStart[t]!) order[i++] = t;
+    sortTermIds(this.termStrings, order);
     this.termIds.clear();
     return buildSegment({
       docKeys: this.keys.slice(0, documentCount),
