@@ -305,7 +305,7 @@ export class DocumentStore {
   /**
    * While a write transaction that began on a store without live documents is open (a new collection's first
    * commit, the common bulk load): the docnos of the live versions it inserted, by id, so `liveVersion` needs no
-   * query; their hashes and sequence numbers by docno − {@link insertedBase} (no object per document). Null otherwise.
+   * query for a new id (the usual case); the hash of an id seen twice is read back from its row. Null otherwise.
    */
   private insertedLive: Map<string, number> | null = null;
   /**
@@ -315,9 +315,6 @@ export class DocumentStore {
   private run: { firstChunkno: number; firstDocno: number; count: number; written: number } | null = null;
   /** A reader of a database older than version 5 reads an empty temporary `chunk_runs` (see {@link beginSnapshot}). */
   private temporaryRuns = false;
-  private insertedBase = 0;
-  private insertedHashes: string[] = [];
-  private insertedSeqs: number[] = [];
 
   private constructor(folder: string, db: Database.Database, readOnly: boolean) {
     this.folder = folder;
@@ -468,6 +465,7 @@ export class DocumentStore {
       liveByIdHash: db.prepare('SELECT docno, hash, added_seq AS addedSeq FROM documents WHERE id = ? AND deleted_seq IS NULL'),
       anyLive: db.prepare('SELECT 1 FROM documents WHERE deleted_seq IS NULL LIMIT 1').pluck(),
       idOfDocno: db.prepare('SELECT id FROM documents WHERE docno = ?').pluck(),
+      versionOfDocno: db.prepare('SELECT docno, hash, added_seq AS addedSeq FROM documents WHERE docno = ?'),
       insertDocument: this.readOnly
         ? null
         : db.prepare('INSERT INTO documents (docno, id, title, text, metadata, hash, added_seq) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -561,14 +559,20 @@ export class DocumentStore {
   liveVersion(id: string): { docno: number; hash: string; addedSeq: number } | undefined {
     if (this.insertedLive) {
       const docno = this.insertedLive.get(id);
-      if (docno === undefined) return undefined;
-      const at = docno - this.insertedBase;
-      return { docno, hash: this.insertedHashes[at]!, addedSeq: this.insertedSeqs[at]! };
+      return docno === undefined ? undefined : (this.statements.versionOfDocno.get(docno) as { docno: number; hash: string; addedSeq: number });
     }
     // a buffered row is the live version of its id; the stored rows of other ids do not depend on the buffered ones
     const buffered = this.pending.live.get(id);
     if (buffered) return buffered;
     return this.prepared.liveByIdHash.get(id) as { docno: number; hash: string; addedSeq: number } | undefined;
+  }
+
+  /**
+   * Whether document `id` had a version live before commit `seq` that the commit deleted or replaced (the open
+   * commit's own versions aside).
+   */
+  hadVersionBefore(id: string, seq: number): boolean {
+    return this.db.prepare('SELECT 1 FROM documents WHERE deleted_seq = ? AND id = ? AND added_seq < ? LIMIT 1').get(seq, id, seq) !== undefined;
   }
 
   /**
@@ -606,11 +610,8 @@ export class DocumentStore {
         pending.chunkRows++;
       }
     }
-    if (this.insertedLive) {
-      this.insertedLive.set(doc.id, docno);
-      this.insertedHashes[docno - this.insertedBase] = doc.hash;
-      this.insertedSeqs[docno - this.insertedBase] = seq;
-    } else pending.live.set(doc.id, { docno, hash: doc.hash, addedSeq: seq });
+    if (this.insertedLive) this.insertedLive.set(doc.id, docno);
+    else pending.live.set(doc.id, { docno, hash: doc.hash, addedSeq: seq });
     if (pending.documentRows >= ROWS_PER_INSERT || pending.chunkRows >= ROWS_PER_INSERT) this.flushRows();
     return docno;
   }
@@ -742,9 +743,6 @@ export class DocumentStore {
     this.run = null;
     this.insertedLive = this.statements.anyLive.get() === undefined ? new Map() : null;
     this.nextDocno = Number(this.prepared.nextDocno.get());
-    this.insertedBase = this.nextDocno;
-    this.insertedHashes = [];
-    this.insertedSeqs = [];
   }
 
   commitTransaction(): void {
@@ -758,8 +756,6 @@ export class DocumentStore {
 
   private endInserted(): void {
     this.insertedLive = null;
-    this.insertedHashes = [];
-    this.insertedSeqs = [];
   }
 
   rollbackTransaction(): void {
