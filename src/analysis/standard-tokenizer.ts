@@ -4,10 +4,12 @@
  * Two implementations that produce identical tokens:
  * - {@link segmenterTokenize}: the reference, built on `Intl.Segmenter(…, {granularity: 'word'})` (ICU);
  * - {@link standardTokenize}: a hand-written scanner for Latin-1 text (U+0000–U+00FF except the soft
- *   hyphen U+00AD) that hands every stretch containing another character, cut at ASCII whitespace, to
- *   the reference. Cutting at whitespace is exact: UAX #29 always breaks before a whitespace character
- *   and after one that is followed by a Latin-1 character (no rule looks across whitespace, and a
- *   Latin-1 character is never Extend/Format, so WB4 cannot glue it to the space).
+ *   hyphen U+00AD) and a few frequent characters beyond it (Latin Extended, basic Greek and Cyrillic
+ *   letters, dashes, curly quotes, arrows and math signs) that hands every stretch containing another
+ *   character, cut at ASCII whitespace, to the reference. Cutting at whitespace is exact: UAX #29 always
+ *   breaks before a whitespace character and after one that is followed by a scanned character (no rule
+ *   looks across whitespace, and a scanned character is never Extend/Format/ZWJ, so WB4 cannot glue it
+ *   to the space).
  *
  * Lucene behaviour reproduced on top of ICU's segments:
  * - only word-like segments (letters, numbers, ideographs, kana) are tokens; a segment made only of
@@ -37,7 +39,7 @@ import { CharacterClass, characterClassOf } from './characters.js';
 export const MAX_TOKEN_LENGTH = 255;
 
 // ---------------------------------------------------------------------------------------------
-// Latin-1 scanner classes (UAX #29 Word_Break property values of U+0000–U+00FF).
+// Scanner classes (UAX #29 Word_Break property values of U+0000–U+00FF and of the characters listed beyond).
 const OTHER = 0;
 const LETTER = 1; // ALetter
 const DIGIT = 2; // Numeric
@@ -45,9 +47,9 @@ const MID_LETTER = 3; // MidLetter: ':' and '·'
 const MID_NUMBER = 4; // MidNum: ',' and ';'
 const MID_NUMBER_LETTER = 5; // MidNumLet and Single_Quote: '.' and "'"
 const EXTEND_NUMBER_LETTER = 6; // ExtendNumLet: '_'
-const SLOW = 7; // not handled by the scanner (everything ≥ U+0100, and U+00AD which is Format)
+const SLOW = 7; // not handled by the scanner (U+00AD, which is Format, and every character ≥ U+0100 not listed below)
 
-const latinClasses = new Uint8Array(0x100);
+const latinClasses = new Uint8Array(0x10000).fill(SLOW, 0x100);
 for (let c = 0x41; c <= 0x5a; c++) latinClasses[c] = LETTER;
 for (let c = 0x61; c <= 0x7a; c++) latinClasses[c] = LETTER;
 for (let c = 0x30; c <= 0x39; c++) latinClasses[c] = DIGIT;
@@ -66,6 +68,26 @@ latinClasses[0x2e] = MID_NUMBER_LETTER; // .
 latinClasses[0x27] = MID_NUMBER_LETTER; // '
 latinClasses[0x5f] = EXTEND_NUMBER_LETTER; // _
 latinClasses[0xad] = SLOW; // soft hyphen (Format: WB4 makes it transparent)
+// Frequent characters above Latin-1 in English text (scientific abstracts: Greek letters, dashes, curly quotes, math
+// signs), so a text with a few of them is not handed to Intl.Segmenter around each. None is Extend, Format or ZWJ, so
+// cutting islands at whitespace stays exact. Each one is checked against Intl.Segmenter in every joining context by
+// test/analysis/standard-tokenizer.test.ts; anything not listed stays SLOW.
+latinClasses.fill(LETTER, 0x100, 0x250); // Latin Extended-A and -B
+latinClasses.fill(LETTER, 0x391, 0x3aa); // Greek capitals
+latinClasses[0x3a2] = SLOW; // (unassigned)
+latinClasses.fill(LETTER, 0x3b1, 0x3ca); // Greek small letters
+latinClasses.fill(LETTER, 0x410, 0x450); // Cyrillic basic letters
+latinClasses.fill(OTHER, 0x2010, 0x2018); // hyphens and dashes, ‖ ‗
+latinClasses[0x2018] = MID_NUMBER_LETTER; // ‘
+latinClasses[0x2019] = MID_NUMBER_LETTER; // ’
+latinClasses.fill(OTHER, 0x201a, 0x2024); // ‚ ‛ “ ” „ ‟ † ‡ •
+latinClasses[0x2024] = MID_NUMBER_LETTER; // one dot leader
+latinClasses[0x2025] = OTHER; // ‥
+latinClasses[0x2026] = OTHER; // …
+latinClasses[0x2027] = MID_LETTER; // hyphenation point
+latinClasses.fill(OTHER, 0x2030, 0x203f); // ‰ ′ ″ ‴ … ‾
+latinClasses[0x20ac] = OTHER; // €
+latinClasses.fill(OTHER, 0x2190, 0x2300); // arrows, mathematical operators (− ≤ ≥ ∼ ≈ ∈ …)
 
 function isCutWhitespace(code: number): boolean {
   return code === 0x20 || (code >= 0x09 && code <= 0x0d);
@@ -338,7 +360,7 @@ export function standardTokenRanges(text: string, out: TokenRanges): void {
   let index = 0;
   while (index < length) {
     const code = text.charCodeAt(index);
-    if (code < 0x100 && latinClasses[code] !== SLOW) {
+    if (latinClasses[code] !== SLOW) {
       index++;
       continue;
     }
