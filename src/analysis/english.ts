@@ -3,7 +3,7 @@
  * EnglishPossessiveFilter → LowerCaseFilter → StopFilter (Lucene's English stop set) → PorterStemFilter.
  */
 import type { TermIdAnalyzer, TermVocabulary } from './types.js';
-import { TokenRanges, standardTokenRanges, standardTokenize } from './standard-tokenizer.js';
+import { hashRange, TokenRanges, standardTokenRanges, standardTokenize } from './standard-tokenizer.js';
 import { porterStem } from './porter-stemmer.js';
 import { lowerCase, removePossessive } from './text-filters.js';
 
@@ -141,13 +141,6 @@ class TokenMemo {
   }
 }
 
-/** FNV-1a over the UTF-16 units of `text[start, end)`. */
-function hashRange(text: string, start: number, end: number): number {
-  let hash = 0x811c9dc5 | 0;
-  for (let index = start; index < end; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
-  return hash;
-}
-
 /**
  * English analysis equivalent to Anserini's DefaultEnglishAnalyzer (Lucene StandardTokenizer,
  * possessive removal, lower-case, 33 stop words, Porter stemmer). Terms of each distinct raw token are
@@ -198,9 +191,9 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const ranges = this.ranges;
     ranges.count = 0;
     standardTokenRanges(text, ranges);
-    const { starts, ends, count } = ranges;
+    const { starts, ends, hashes, count } = ranges;
     for (let index = 0; index < count; index++) {
-      const term = memo.termAt(this.slotOf(text, starts[index], ends[index]));
+      const term = memo.termAt(this.slotOfHashed(text, starts[index]!, ends[index]!, hashes[index]!));
       if (term !== null) out.push(term);
     }
     return out;
@@ -254,13 +247,13 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const ranges = this.ranges;
     ranges.count = 0;
     standardTokenRanges(text, ranges);
-    const { starts, ends, count } = ranges;
+    const { starts, ends, hashes, count } = ranges;
     this.reserveIds(count);
     const ids = this.idBuffer;
     const generation = this.generation;
     let length = 0;
     for (let index = 0; index < count; index++) {
-      const at = this.slotOf(text, starts[index], ends[index]);
+      const at = this.slotOfHashed(text, starts[index]!, ends[index]!, hashes[index]!);
       const table = this.memo.table;
       const id = table[at + STAMP] === generation ? table[at + ID] : this.idAt(at, vocabulary);
       if (id !== EMPTY_ID) ids[length++] = id;
@@ -316,7 +309,11 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
 
   /** The memo slot of the token `text[start, end)`, computing its term when it is new. */
   private slotOf(text: string, start: number, end: number): number {
-    const hash = hashRange(text, start, end);
+    return this.slotOfHashed(text, start, end, hashRange(text, start, end));
+  }
+
+  /** {@link slotOf} of a token whose {@link hashRange} is known. */
+  private slotOfHashed(text: string, start: number, end: number, hash: number): number {
     const memo = this.memo;
     const at = memo.find(text, start, end, hash);
     if (at >= 0) return at;

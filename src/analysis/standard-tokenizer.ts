@@ -106,69 +106,122 @@ function isCutWhitespace(code: number): boolean {
 export class TokenRanges {
   starts = new Int32Array(256);
   ends = new Int32Array(256);
+  /** {@link hashRange} of each token's UTF-16 units (computed while scanning: no second pass over them). */
+  hashes = new Int32Array(256);
   count = 0;
 
   /** Appends `text[start, end)`, cut every {@link MAX_TOKEN_LENGTH} UTF-16 units like StandardTokenizer. */
-  push(start: number, end: number): void {
+  push(text: string, start: number, end: number): void {
     if (end - start > MAX_TOKEN_LENGTH) {
-      for (let piece = start; piece < end; piece += MAX_TOKEN_LENGTH) this.push(piece, Math.min(piece + MAX_TOKEN_LENGTH, end));
+      for (let piece = start; piece < end; piece += MAX_TOKEN_LENGTH) this.push(text, piece, Math.min(piece + MAX_TOKEN_LENGTH, end));
       return;
     }
+    this.pushHashed(start, end, hashRange(text, start, end));
+  }
+
+  /** Appends a token of at most {@link MAX_TOKEN_LENGTH} units whose hash is known. */
+  pushHashed(start: number, end: number, hash: number): void {
     const count = this.count;
     if (count === this.starts.length) {
       const starts = new Int32Array(count * 2);
       const ends = new Int32Array(count * 2);
+      const hashes = new Int32Array(count * 2);
       starts.set(this.starts);
       ends.set(this.ends);
+      hashes.set(this.hashes);
       this.starts = starts;
       this.ends = ends;
+      this.hashes = hashes;
     }
     this.starts[count] = start;
     this.ends[count] = end;
+    this.hashes[count] = hash;
     this.count = count + 1;
   }
 }
 
-/** Scans text[start, end), all of whose characters are scanner-classed (< U+0100, not U+00AD). */
-function scanLatin(text: string, start: number, end: number, out: TokenRanges): void {
-  let index = start;
-  while (index < end) {
-    let characterClass = latinClasses[text.charCodeAt(index)];
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * FNV-1a over the UTF-16 units of `text[start, end)`: the hash {@link TokenRanges} records for each token.
+ *
+ * @example
+ * ```ts
+ * hashRange('the fox', 4, 7) === hashRange('fox', 0, 3); // true
+ * ```
+ */
+export function hashRange(text: string, start: number, end: number): number {
+  let hash = FNV_OFFSET;
+  for (let index = start; index < end; index++) hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME);
+  return hash;
+}
+
+/**
+ * Appends the tokens of `text` to `out` in one pass: scanner-classed characters are tokenized here (each token's hash
+ * computed as its units are read); at the first character the scanner does not class, the stretch around it — from the
+ * ASCII whitespace before it to the one after — is handed to Intl.Segmenter, the tokens already taken from that stretch
+ * are dropped, and the scan goes on after it.
+ */
+function scanText(text: string, out: TokenRanges): void {
+  const length = text.length;
+  const base = out.count;
+  /** Where the last stretch handed to Intl.Segmenter ended (no later stretch reaches back before it). */
+  let settled = 0;
+  let index = 0;
+  while (index < length) {
+    let code = text.charCodeAt(index);
+    let characterClass = latinClasses[code]!;
+    if (characterClass === SLOW) {
+      // the stretch around it: from the whitespace before it (or the last stretch's end) to the whitespace after
+      let islandStart = index;
+      while (islandStart > settled && !isCutWhitespace(text.charCodeAt(islandStart - 1))) islandStart--;
+      if (islandStart === index && islandStart > settled) islandStart--; // cut before that whitespace
+      let islandEnd = index + 1;
+      while (islandEnd < length && !isCutWhitespace(text.charCodeAt(islandEnd))) islandEnd++;
+      while (out.count > base && out.starts[out.count - 1]! >= islandStart) out.count--;
+      segmentInto(text, islandStart, islandEnd, out);
+      settled = islandEnd;
+      index = islandEnd;
+      continue;
+    }
     if (characterClass !== LETTER && characterClass !== DIGIT && characterClass !== EXTEND_NUMBER_LETTER) {
       index++;
       continue;
     }
     const tokenStart = index;
     let hasCore = false;
+    let hash = FNV_OFFSET;
     for (;;) {
       // A run of letters, digits and '_' never breaks (WB5, WB8, WB9, WB10, WB13a, WB13b).
-      while (
-        index < end &&
-        ((characterClass = latinClasses[text.charCodeAt(index)]) === LETTER ||
-          characterClass === DIGIT ||
-          characterClass === EXTEND_NUMBER_LETTER)
-      ) {
+      for (;;) {
         if (characterClass !== EXTEND_NUMBER_LETTER) hasCore = true;
-        index++;
+        hash = Math.imul(hash ^ code, FNV_PRIME);
+        if (++index === length) break;
+        code = text.charCodeAt(index);
+        characterClass = latinClasses[code]!;
+        if (characterClass !== LETTER && characterClass !== DIGIT && characterClass !== EXTEND_NUMBER_LETTER) break;
       }
-      // A single middle character joins when both neighbours qualify (WB6/WB7, WB11/WB12).
-      if (index + 1 < end) {
-        const middle = latinClasses[text.charCodeAt(index)];
-        if (middle >= MID_LETTER && middle <= MID_NUMBER_LETTER) {
-          const before = latinClasses[text.charCodeAt(index - 1)];
-          const after = latinClasses[text.charCodeAt(index + 1)];
-          if (
-            (before === LETTER && after === LETTER && middle !== MID_NUMBER) ||
-            (before === DIGIT && after === DIGIT && middle !== MID_LETTER)
-          ) {
-            index += 2;
-            continue;
-          }
+      // A single middle character joins when both neighbours qualify (WB6/WB7, WB11/WB12). A neighbour the scanner
+      // does not class never qualifies: its stretch goes to Intl.Segmenter, this token with it.
+      if (index + 1 < length && characterClass >= MID_LETTER && characterClass <= MID_NUMBER_LETTER) {
+        const before = latinClasses[text.charCodeAt(index - 1)];
+        const next = text.charCodeAt(index + 1);
+        const after = latinClasses[next];
+        if ((before === LETTER && after === LETTER && characterClass !== MID_NUMBER) || (before === DIGIT && after === DIGIT && characterClass !== MID_LETTER)) {
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          index++;
+          code = next;
+          characterClass = after;
+          continue;
         }
       }
       break;
     }
-    if (hasCore) out.push(tokenStart, index);
+    if (hasCore) {
+      if (index - tokenStart > MAX_TOKEN_LENGTH) out.push(text, tokenStart, index);
+      else out.pushHashed(tokenStart, index, hash);
+    }
   }
 }
 
@@ -297,7 +350,7 @@ function segmentInto(text: string, start: number, end: number, out: TokenRanges)
     }
   }
   const { starts, ends } = collector;
-  for (let index = 0; index < starts.length; index++) out.push(start + starts[index], start + ends[index]);
+  for (let index = 0; index < starts.length; index++) out.push(text, start + starts[index]!, start + ends[index]!);
 }
 
 /** Reused by the string-returning tokenizers (single-threaded: each call empties it first). */
@@ -355,25 +408,5 @@ export function standardTokenize(text: string): string[] {
  * ```
  */
 export function standardTokenRanges(text: string, out: TokenRanges): void {
-  const length = text.length;
-  let chunkStart = 0;
-  let index = 0;
-  while (index < length) {
-    const code = text.charCodeAt(index);
-    if (latinClasses[code] !== SLOW) {
-      index++;
-      continue;
-    }
-    // Island around the first slow character: from the whitespace before it to the whitespace after.
-    let islandStart = index;
-    while (islandStart > chunkStart && !isCutWhitespace(text.charCodeAt(islandStart - 1))) islandStart--;
-    if (islandStart === index && islandStart > chunkStart) islandStart--; // cut before that whitespace
-    let islandEnd = index + 1;
-    while (islandEnd < length && !isCutWhitespace(text.charCodeAt(islandEnd))) islandEnd++;
-    if (islandStart > chunkStart) scanLatin(text, chunkStart, islandStart, out);
-    segmentInto(text, islandStart, islandEnd, out);
-    chunkStart = islandEnd;
-    index = islandEnd;
-  }
-  if (chunkStart < length) scanLatin(text, chunkStart, length, out);
+  scanText(text, out);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { standardTokenize, segmenterTokenize, MAX_TOKEN_LENGTH } from '../../src/analysis/index.js';
+import { standardTokenize, segmenterTokenize, MAX_TOKEN_LENGTH, standardTokenRanges, TokenRanges } from '../../src/analysis/index.js';
+import { hashRange } from '../../src/analysis/standard-tokenizer.js';
 import { sharedPath } from '../helpers/shared.js';
 
 // Expected values worked out from Lucene's StandardTokenizer documentation / TestStandardAnalyzer and
@@ -80,6 +81,25 @@ describe('fast path equals the Intl.Segmenter path', () => {
         expect(standardTokenize(value)).toEqual(segmenterTokenize(value));
       }),
       { numRuns: 3000, seed: 20240601 },
+    );
+  });
+
+  it("records each token's hash as hashRange computes it, after the tokens already in the ranges", () => {
+    fc.assert(
+      fc.property(text, text, (first, value) => {
+        const ranges = new TokenRanges();
+        standardTokenRanges(first, ranges);
+        const before = ranges.count;
+        standardTokenRanges(value, ranges);
+        const tokens = [];
+        for (let i = before; i < ranges.count; i++) {
+          tokens.push(value.slice(ranges.starts[i], ranges.ends[i]));
+          expect(ranges.hashes[i]).toBe(hashRange(value, ranges.starts[i]!, ranges.ends[i]!));
+        }
+        expect(tokens).toEqual(segmenterTokenize(value));
+        expect(ranges.count - before).toBe(tokens.length);
+      }),
+      { numRuns: 2000, seed: 20261121 },
     );
   });
 
