@@ -19,7 +19,7 @@ import { corpusNames, findRepoRoot, missingFiles, type CorpusName, type Qrels } 
 import { loadCorpus } from './corpora.js';
 import { machineInfo } from './machine.js';
 import { meanRecall, ndcgAt10, type Run } from './metrics.js';
-import { engineNames, type EngineName } from './peers/index.js';
+import { engineNames, javascriptPeers, type EngineName } from './peers/index.js';
 import type { RunnerResult } from './protocol.js';
 import { renderReport, type CorpusReport, type EngineOutcome, type Report } from './report.js';
 
@@ -29,6 +29,15 @@ const CHILD_TIMEOUT_MS = 12 * 60_000;
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
+
+/**
+ * Index-only runs of ralm and the JavaScript peers after the full runs. One run per engine compares engines measured
+ * minutes apart on a shared host whose speed drifts by tens of percent; interleaved rounds (each engine once per round,
+ * the order rotated) and medians make the index-time ratio a measurement rather than a draw.
+ */
+const DEFAULT_INDEX_ROUNDS = 4;
+/** A JavaScript peer whose full-run index time exceeds the fastest one's by this factor is not repeated (it cannot be the fastest). */
+const ROUNDS_MAX_BEHIND = 1.5;
 
 function parseCommandLine() {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
@@ -40,6 +49,7 @@ function parseCommandLine() {
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       render: { type: 'string' },
+      'index-rounds': { type: 'string' },
     },
   });
   if (values.render) {
@@ -49,14 +59,19 @@ function parseCommandLine() {
     process.exit(0);
   }
   if (values.help) {
-    process.stdout.write('usage: bench/run.sh [--only ralm,minisearch,orama,wink,sqlite,lancedb,xapian] [--corpus scifact|wordnet] [--quick] | [--render bench/results/<name>.json]\n');
+    process.stdout.write(
+      'usage: bench/run.sh [--only ralm,minisearch,orama,wink,sqlite,lancedb,xapian] [--corpus scifact|wordnet] [--quick] [--index-rounds N] | [--render bench/results/<name>.json]\n' +
+        '  --index-rounds N  index-only runs of ralm and the JavaScript peers after the full ones, interleaved (default 4, 0 with --quick)\n',
+    );
     process.exit(0);
   }
   const engines = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : [...engineNames];
   for (const e of engines) if (!engineNames.includes(e as EngineName)) throw new Error(`--only: unknown engine "${e}"; valid: ${engineNames.join(', ')}`);
   if (values.corpus && !corpusNames.includes(values.corpus as CorpusName)) throw new Error(`--corpus must be one of ${corpusNames.join(', ')}, got "${values.corpus}"`);
   const corpora = values.corpus ? [values.corpus as CorpusName] : [...corpusNames];
-  return { engines: engines as EngineName[], corpora, quick: values.quick, argv, partial: Boolean(values.only || values.corpus) };
+  const indexRounds = values['index-rounds'] === undefined ? (values.quick ? 0 : DEFAULT_INDEX_ROUNDS) : Number(values['index-rounds']);
+  if (!Number.isInteger(indexRounds) || indexRounds < 0) throw new Error(`--index-rounds must be an integer ≥ 0, got "${values['index-rounds']}"`);
+  return { engines: engines as EngineName[], corpora, quick: values.quick, argv, partial: Boolean(values.only || values.corpus), indexRounds };
 }
 
 /** Runs one child; resolves with its exit status and the tail of its stderr (which is also echoed). */
@@ -198,6 +213,30 @@ async function main(): Promise<void> {
           }
         }
         rmSync(workDir, { recursive: true, force: true });
+      }
+
+      // Interleaved index-only rounds: ralm and the JavaScript peers that could be the fastest.
+      const firstRun = (engine: string) => report.outcomes.find((o) => o.engine === engine)?.result?.indexMs;
+      const fastestJs = Math.min(...javascriptPeers.map((e) => firstRun(e) ?? Infinity));
+      const repeated = ['ralm', ...javascriptPeers].filter((e) => {
+        const ms = firstRun(e);
+        return ms !== undefined && (e === 'ralm' || ms <= fastestJs * ROUNDS_MAX_BEHIND);
+      });
+      if (options.indexRounds > 0 && repeated.length > 1) {
+        report.indexRounds = Object.fromEntries(repeated.map((e) => [e, [firstRun(e)!]]));
+        for (let round = 0; round < options.indexRounds; round++) {
+          const order = repeated.map((_, i) => repeated[(i + round) % repeated.length]!);
+          log(`${corpusName}: index-time round ${round + 1} of ${options.indexRounds} (${order.join(', ')})`);
+          for (const engine of order) {
+            const workDir = join(corpusWork, `${engine}-round`);
+            mkdirSync(workDir, { recursive: true });
+            const out = join(corpusWork, `${engine}-round.json`);
+            const child = await runChild(process.execPath, ['--expose-gc', build.runner, '--task', 'index', '--engine', engine, ...common, '--work', workDir, '--out', out], repoRoot);
+            if (child.code === 0) report.indexRounds[engine]!.push((JSON.parse(readFileSync(out, 'utf8')) as { indexMs: number }).indexMs);
+            else log(`${corpusName} × ${engine}: index-time round failed: ${lastError(child.tail)}`);
+            rmSync(workDir, { recursive: true, force: true });
+          }
+        }
       }
       rmSync(corpusWork, { recursive: true, force: true });
     }

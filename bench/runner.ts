@@ -123,6 +123,13 @@ async function main(): Promise<void> {
     const indexStart = performance.now();
     await peer.index(corpus.docs);
     indexMs = performance.now() - indexStart;
+    if (values.task === 'index') {
+      // an index-time round (the orchestrator's interleaved repeats): no search
+      await peer.close?.();
+      writeFileSync(values.out, JSON.stringify({ engine, indexMs }));
+      log(`${peer.name}: index ${(indexMs / 1000).toFixed(2)} s (index-time round)`);
+      return;
+    }
   }
   const rssAfterIndexMB = rssMB();
   log(`${peer.name}: index ${(indexMs / 1000).toFixed(2)} s; searching ${corpus.queries.length} queries × (1 warm-up + ${PASSES})`);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseQrels, parseWordnetLine } from '../../bench/corpora.js';
 import { meanNdcg, meanRecall, type Run } from '../../bench/metrics.js';
 import { fts5OrQuery } from '../../bench/peers/sqlite-fts5.js';
+import type { RunnerResult } from '../../bench/protocol.js';
+import { median, renderReport, type Report } from '../../bench/report.js';
 
 describe('bench corpora readers', () => {
   it('reads BEIR qrels with a header and CRLF line endings', () => {
@@ -51,5 +53,32 @@ describe('bench metrics', () => {
 describe('SQLite FTS5 query', () => {
   it('ORs the quoted terms and escapes double quotes', () => {
     expect(fts5OrQuery(['cell', 'a"b'])).toBe('"cell" OR "a""b"');
+  });
+});
+
+describe('bench report: index time over interleaved rounds', () => {
+  const result = (engine: string, name: string, indexMs: number): RunnerResult => ({
+    engine, corpus: 'scifact', name, version: '1', notes: [], analyzer: 'test', docs: 10, queries: 2, loadMs: 1, rssAfterLoadMB: 1,
+    indexMs, rssAfterIndexMB: 1, warmupMs: 1, passesMs: [1], qps: 1000, maxRssMB: 1, emptyQueries: 0,
+  });
+  const report = (indexRounds?: Record<string, number[]>): Report => ({
+    title: 't', date: 'd', durationS: 1, command: 'c', quick: false,
+    machine: { cpu: 'x', cores: 2, memoryGiB: 1, os: 'y', node: 'v20', commit: 'abc' },
+    corpora: [{ name: 'scifact', description: 'd', outcomes: [{ engine: 'ralm', result: result('ralm', 'ralm', 900) }, { engine: 'wink', result: result('wink', 'wink', 1500) }, { engine: 'minisearch', result: result('minisearch', 'MiniSearch', 2000) }], ...(indexRounds ? { indexRounds } : {}) }],
+  });
+  const targetLine = (md: string) => md.split('\n').find((l) => l.includes('index time ÷ fastest'))!;
+
+  it('uses the full run alone when there are no rounds', () => {
+    expect(targetLine(renderReport(report()))).toContain('0.60× (vs wink)');
+  });
+
+  it('uses the medians of the rounds, and the fastest peer by median', () => {
+    // wink's median 1,800 ms, MiniSearch's 1,600 ms: MiniSearch is the fastest by median; ralm's median 800 ms
+    const md = renderReport(report({ ralm: [900, 700, 800, 1000, 750], wink: [1500, 1800, 2000, 1700, 1900], minisearch: [2000, 1600, 1500, 1600, 1400] }));
+    expect(median([900, 700, 800, 1000, 750])).toBe(800);
+    expect(median([1, 2, 3, 4])).toBe(2.5);
+    expect(targetLine(md)).toContain('0.50× (vs MiniSearch, medians of 5 interleaved runs)');
+    expect(targetLine(md)).toContain('**yes**');
+    expect(md).toContain('| wink-bm25-text-search | 1.50, 1.80, 2.00, 1.70, 1.90 | 1.80 | 0.44× |');
   });
 });
