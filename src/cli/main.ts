@@ -522,7 +522,7 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('Check a collection: database integrity, every format version and checksum, index coverage of every committed document')
+    .description("Check a collection: database integrity, its tables and indexes against its version's schema, every format version and checksum, index coverage of every committed document")
     .argument('<dir>', 'collection folder')
     .option('--json', 'print JSON')
     .action(async (dir: string, options: { json?: boolean }) => {

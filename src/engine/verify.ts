@@ -1,6 +1,6 @@
 /**
  * `verifyCollection`: checks a whole collection folder without changing it — the database's own
- * integrity, the format and version of every persisted structure, every checksum, and that the index
+ * integrity, its tables and indexes against its version's schema, the format and version of every persisted structure, every checksum, and that the index
  * covers every committed document.
  */
 import { RalmError } from '../core/errors.js';
@@ -29,6 +29,7 @@ export async function verifyCollection(path: string): Promise<VerifyReport> {
   try {
     store.beginSnapshot();
     for (const p of store.integrityCheck()) problems.push(`${store.file}: SQLite integrity check: ${p}`);
+    problems.push(...store.schemaProblems());
     const live = new Set<number>();
     for (const [chunkno] of store.liveChunks()) live.add(chunkno);
     const covered = new Set<number>();

@@ -1092,6 +1092,29 @@ export class DocumentStore {
     return this.db;
   }
 
+  /**
+   * The tables and indexes the schema of this file's version has and the file lacks, one line each (empty when none
+   * is missing). A missing index is invisible to SQLite's integrity check: every query it served becomes a scan.
+   */
+  schemaProblems(): string[] {
+    const version = Number(this.getMeta('version'));
+    const reference = new Database(':memory:');
+    let expected: Array<{ type: string; name: string }>;
+    try {
+      reference.exec(SCHEMA);
+      expected = reference.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as Array<{ type: string; name: string }>;
+    } finally {
+      reference.close();
+    }
+    for (const [name, { type, until }] of Object.entries(DROPPED_SCHEMA)) if (version <= until) expected.push({ type, name });
+    const present = new Set(
+      (this.db.prepare("SELECT name FROM main.sqlite_master WHERE type IN ('table', 'index')").pluck().all() as string[]),
+    );
+    return expected
+      .filter(({ name }) => (ADDED_SCHEMA[name] ?? 1) <= version && !present.has(name))
+      .map(({ type, name }) => `${this.file}: ${type} ${name} is missing (collection format version ${version} has it)`);
+  }
+
   /** SQLite's own integrity check; returns the problems found (empty when fine). */
   integrityCheck(): string[] {
     const rows = this.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
@@ -1116,6 +1139,14 @@ interface RawDocumentRow {
   added_seq: number;
   deleted_seq: number | null;
 }
+
+/** Tables and indexes of the current schema that older versions lack: the version that added each. */
+const ADDED_SCHEMA: Readonly<Record<string, number>> = { vectors_seq: 2, minhash: 3, chunk_runs: 5, chunk_runs_docno: 5 };
+/** Indexes older versions have that the current schema dropped: the last version that has each. */
+const DROPPED_SCHEMA: Readonly<Record<string, { type: string; until: number }>> = {
+  documents_added_seq: { type: 'index', until: 3 },
+  documents_live_docno: { type: 'index', until: 3 },
+};
 
 /** A row of `chunk_runs`. */
 interface StoredRun {

@@ -210,6 +210,27 @@ describe('collection', () => {
     expect(report.problems.join('\n')).toContain('checksum');
   });
 
+  it('verify reports a table or index the collection version has and the file lacks; an older version is judged by its own schema', async () => {
+    const c = await create();
+    c.add({ id: 'a', text: 'some text to index here' });
+    await c.commit();
+    await c.close();
+    open.length = 0;
+    expect((await verifyCollection(dir)).problems).toEqual([]);
+    const db = new Database(join(dir, STORE_FILE));
+    db.exec('DROP INDEX chunks_docno; DROP INDEX documents_live_id');
+    db.close();
+    const report = await verifyCollection(dir);
+    expect(report.ok).toBe(false);
+    expect([...report.problems].sort()).toEqual([expect.stringMatching(/index chunks_docno is missing/), expect.stringMatching(/index documents_live_id is missing/)]);
+    // a version 3 file: no chunk_runs (version 5) yet, and the two indexes version 4 dropped are expected
+    const old = new Database(join(dir, STORE_FILE));
+    writeRunsAsChunkRows(old);
+    old.exec("CREATE INDEX chunks_docno ON chunks (docno); CREATE UNIQUE INDEX documents_live_id ON documents (id) WHERE deleted_seq IS NULL; UPDATE meta SET value = '3' WHERE key = 'version'");
+    old.close();
+    expect((await verifyCollection(dir)).problems).toEqual([expect.stringMatching(/index documents_added_seq is missing \(collection format version 3 has it\)/), expect.stringMatching(/index documents_live_docno is missing/)]);
+  });
+
   it('background merges and optimize() keep results equal to a fresh build (random operations)', async () => {
     const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
     const operation = fc.oneof(
