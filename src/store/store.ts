@@ -936,13 +936,23 @@ export class DocumentStore {
       });
     }
     if (out.size < chunknos.length) {
-      // the others are whole-document chunks (or do not exist)
+      // the others are whole-document chunks (or do not exist): their documents in one query, as raw rows
       const docnoOf = this.runDocnos();
+      const wanted = new Map<number, number>(); // docno → chunkno
       for (const chunkno of chunknos) {
         if (out.has(chunkno)) continue;
         const docno = docnoOf(chunkno);
-        const row = docno === undefined ? undefined : (this.prepared.documentByDocno.get(docno) as RawDocumentRow | undefined);
-        if (row !== undefined) out.set(chunkno, { chunk: wholeChunk(chunkno, row.docno, row.text), document: toDocumentRow(row) });
+        if (docno !== undefined) wanted.set(docno, chunkno);
+      }
+      if (wanted.size > 0) {
+        const docnos = [...wanted.keys()];
+        const sql = `SELECT docno, id, title, text, metadata, hash, added_seq, deleted_seq FROM documents WHERE docno IN (${docnos.map(() => '?').join(',')})`;
+        let documents = this.statementCache.get(sql);
+        if (!documents) documents = this.cachedStatement(sql).raw(true);
+        for (const [docno, id, title, text, metadata, hash, addedSeq, deletedSeq] of documents.all(...docnos) as Array<[number, string, string, string, string, string, number, number | null]>) {
+          const chunkno = wanted.get(docno)!;
+          out.set(chunkno, { chunk: wholeChunk(chunkno, docno, text), document: { docno, id, title, text, metadata: JSON.parse(metadata) as Metadata, hash, addedSeq, deletedSeq } });
+        }
       }
     }
     return out;
@@ -1074,14 +1084,21 @@ export class DocumentStore {
       for (const [chunkno, id] of rows) out.set(chunkno, id);
     }
     if (out.size < chunknos.length) {
-      // the others are whole-document chunks (or not live, or near-duplicates)
+      // the others are whole-document chunks (or not live, or near-duplicates): their live documents, 500 to a query
       const docnoOf = this.runDocnos();
-      const liveId = this.cachedStatement('SELECT id FROM documents WHERE docno = ? AND deleted_seq IS NULL').pluck();
+      const wanted = new Map<number, number>(); // docno → chunkno
       for (const chunkno of chunknos) {
         if (out.has(chunkno)) continue;
         const docno = docnoOf(chunkno);
-        const id = docno === undefined ? undefined : (liveId.get(docno) as string | undefined);
-        if (id !== undefined) out.set(chunkno, id);
+        if (docno !== undefined) wanted.set(docno, chunkno);
+      }
+      const docnos = [...wanted.keys()];
+      for (let i = 0; i < docnos.length; i += 500) {
+        const batch = docnos.slice(i, i + 500);
+        const rows = this.cachedStatement(`SELECT docno, id FROM documents WHERE docno IN (${batch.map(() => '?').join(',')}) AND deleted_seq IS NULL`)
+          .raw()
+          .all(...batch) as Array<[number, string]>;
+        for (const [docno, id] of rows) out.set(wanted.get(docno)!, id);
       }
     }
     return out;
