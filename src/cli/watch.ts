@@ -14,6 +14,12 @@ export async function watchPaths(paths: readonly string[], exclude: readonly str
     ignored: (path: string) => /(^|[/\\])(\.[^/\\.][^/\\]*|node_modules)([/\\]|$)/.test(path) || excluded.some((match) => match(path)),
     awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
   });
+  // said once the watcher has scanned the paths: a change made before that would count as part of the initial scan
+  // (ignored), so a user (or a script) that writes a file as soon as it reads this line must find it watched
+  await new Promise<void>((resolve, reject) => {
+    watcher.once('ready', () => resolve());
+    watcher.once('error', (error) => reject(error));
+  });
   process.stderr.write(`watching ${targets.join(', ')} for changes (Ctrl-C to stop)\n`);
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> = Promise.resolve();
