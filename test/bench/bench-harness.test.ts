@@ -69,7 +69,7 @@ describe('bench report: index time over interleaved rounds', () => {
   const targetLine = (md: string) => md.split('\n').find((l) => l.includes('index time ÷ fastest'))!;
 
   it('uses the full run alone when there are no rounds', () => {
-    expect(targetLine(renderReport(report()))).toContain('0.60× (vs wink)');
+    expect(targetLine(renderReport(report()))).toContain('0.600× (vs wink)');
   });
 
   it('uses the medians of the rounds, and the fastest peer by median', () => {
@@ -77,7 +77,7 @@ describe('bench report: index time over interleaved rounds', () => {
     const md = renderReport(report({ ralm: [900, 700, 800, 1000, 750], wink: [1500, 1800, 2000, 1700, 1900], minisearch: [2000, 1600, 1500, 1600, 1400] }));
     expect(median([900, 700, 800, 1000, 750])).toBe(800);
     expect(median([1, 2, 3, 4])).toBe(2.5);
-    expect(targetLine(md)).toContain('0.50× (vs MiniSearch, medians of 5 interleaved runs)');
+    expect(targetLine(md)).toContain('0.500× (vs MiniSearch, medians of 5 interleaved runs)');
     expect(targetLine(md)).toContain('**yes**');
     expect(md).toContain('| wink-bm25-text-search | 1.50, 1.80, 2.00, 1.70, 1.90 | 1.80 | 0.44× |');
   });
