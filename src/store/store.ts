@@ -677,6 +677,18 @@ export class DocumentStore {
     };
   }
 
+  /** Docno → chunk number of those of `chunknos` not in `found` that are whole-document chunks (see `chunk_runs`). */
+  private wholeChunkDocnos(chunknos: readonly number[], found: ReadonlyMap<number, unknown>): Map<number, number> {
+    const docnoOf = this.runDocnos();
+    const wanted = new Map<number, number>();
+    for (const chunkno of chunknos) {
+      if (found.has(chunkno)) continue;
+      const docno = docnoOf(chunkno);
+      if (docno !== undefined) wanted.set(docno, chunkno);
+    }
+    return wanted;
+  }
+
   /**
    * Takes whole-document chunks out of their runs (a run is split around them); the caller gives them rows of their
    * own or removes them. The open run ends: a later document starts a new one.
@@ -937,13 +949,7 @@ export class DocumentStore {
     }
     if (out.size < chunknos.length) {
       // the others are whole-document chunks (or do not exist): their documents in one query, as raw rows
-      const docnoOf = this.runDocnos();
-      const wanted = new Map<number, number>(); // docno → chunkno
-      for (const chunkno of chunknos) {
-        if (out.has(chunkno)) continue;
-        const docno = docnoOf(chunkno);
-        if (docno !== undefined) wanted.set(docno, chunkno);
-      }
+      const wanted = this.wholeChunkDocnos(chunknos, out);
       if (wanted.size > 0) {
         const docnos = [...wanted.keys()];
         const sql = `SELECT docno, id, title, text, metadata, hash, added_seq, deleted_seq FROM documents WHERE docno IN (${docnos.map(() => '?').join(',')})`;
@@ -1085,13 +1091,7 @@ export class DocumentStore {
     }
     if (out.size < chunknos.length) {
       // the others are whole-document chunks (or not live, or near-duplicates): their live documents, 500 to a query
-      const docnoOf = this.runDocnos();
-      const wanted = new Map<number, number>(); // docno → chunkno
-      for (const chunkno of chunknos) {
-        if (out.has(chunkno)) continue;
-        const docno = docnoOf(chunkno);
-        if (docno !== undefined) wanted.set(docno, chunkno);
-      }
+      const wanted = this.wholeChunkDocnos(chunknos, out);
       const docnos = [...wanted.keys()];
       for (let i = 0; i < docnos.length; i += 500) {
         const batch = docnos.slice(i, i + 500);
