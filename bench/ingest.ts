@@ -119,7 +119,13 @@ function countChunks(indexDir: string): ChunkCounts {
   const db = new Database(file, { readonly: true });
   try {
     const documents = (db.prepare('SELECT count(*) AS n FROM documents WHERE deleted_seq IS NULL').get() as { n: number }).n;
-    const chunks = (db.prepare('SELECT count(*) AS n FROM chunks c JOIN documents d USING (docno) WHERE d.deleted_seq IS NULL').get() as { n: number }).n;
+    // chunk rows, and (store version 5) the whole-document chunks of chunk_runs, which have none
+    const rows = (db.prepare('SELECT count(*) AS n FROM chunks c JOIN documents d USING (docno) WHERE d.deleted_seq IS NULL').get() as { n: number }).n;
+    const hasRuns = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunk_runs'").get() !== undefined;
+    const whole = hasRuns
+      ? (db.prepare('SELECT count(*) AS n FROM chunk_runs r JOIN documents d ON d.docno >= r.first_docno AND d.docno < r.first_docno + r.count WHERE d.deleted_seq IS NULL').get() as { n: number }).n
+      : 0;
+    const chunks = rows + whole;
     const duplicateChunks = (db.prepare('SELECT count(*) AS n FROM chunks c JOIN documents d USING (docno) WHERE d.deleted_seq IS NULL AND c.duplicate_of IS NOT NULL').get() as { n: number }).n;
     let bytes = 0;
     for (const name of readdirSync(indexDir)) if (name.startsWith('collection.sqlite')) bytes += statSync(join(indexDir, name)).size;

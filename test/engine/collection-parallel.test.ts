@@ -54,6 +54,7 @@ async function build(path: string, documents: ReturnType<typeof corpus>, options
     return {
       segments: db.prepare("SELECT name, hex(bytes) AS bytes FROM artifacts WHERE kind = 'sparse.segment' ORDER BY name").all(),
       chunks: db.prepare('SELECT chunkno, docno, ordinal, start, end, duplicate_of FROM chunks ORDER BY chunkno').raw().all(),
+      chunkRuns: db.prepare('SELECT first_chunkno, first_docno, count FROM chunk_runs ORDER BY first_chunkno').raw().all(),
       documents: db.prepare('SELECT docno, id, hash, added_seq, deleted_seq FROM documents ORDER BY docno').raw().all(),
       hits,
     };

@@ -51,7 +51,11 @@ async function describeCollection(index: string): Promise<unknown> {
     rows = db
       .prepare(
         `SELECT c.chunkno, d.id, d.title, d.hash, d.metadata, c.ordinal, c.start, c.end, c.headings, c.page, c.duplicate_of, d.added_seq, d.deleted_seq
-         FROM chunks c JOIN documents d ON d.docno = c.docno ORDER BY c.chunkno`,
+         FROM chunks c JOIN documents d ON d.docno = c.docno
+         UNION ALL
+         SELECT r.first_chunkno + d.docno - r.first_docno, d.id, d.title, d.hash, d.metadata, 0, 0, NULL, NULL, NULL, NULL, d.added_seq, d.deleted_seq
+         FROM chunk_runs r JOIN documents d ON d.docno >= r.first_docno AND d.docno < r.first_docno + r.count
+         ORDER BY 1`,
       )
       .all();
   } finally {
