@@ -7,7 +7,7 @@ import { RalmError } from '../core/errors.js';
 import type { Bm25Params, DocumentInput, Explanation, Metadata } from '../core/types.js';
 import { getAnalyzer, hasTermIds, ParallelAnalysis } from '../analysis/index.js';
 import type { Analyzer } from '../analysis/types.js';
-import { acquireWriteLock, DocumentStore, documentHash, STORE_FILE } from '../store/index.js';
+import { acquireWriteLock, DocumentStore, documentHash, HASH_NOT_RECORDED, STORE_FILE } from '../store/index.js';
 import {
   DeletedDocs,
   SegmentWriter,
@@ -499,11 +499,15 @@ export class Collection {
     try {
       for (let i = 0; i < list.length; i++) {
         const document = normalizeDocument(list[i]!, i);
-        const hash = documentHash(document);
         const live = this.store.liveVersion(document.id);
-        if (live && live.hash === hash) {
-          this.unchanged++;
-          continue;
+        // a new id's hash is not recorded (see HASH_NOT_RECORDED): computed when a later add compares with it
+        let hash = HASH_NOT_RECORDED;
+        if (live) {
+          hash = documentHash(document);
+          if (this.store.contentHash(live) === hash) {
+            this.unchanged++;
+            continue;
+          }
         }
         this.write(prepareNormalized(document, hash, settings, deferred), live);
       }
@@ -545,7 +549,8 @@ export class Collection {
     } catch {
       return false;
     }
-    return this.store.liveVersion(normalized.id)?.hash === documentHash(normalized);
+    const live = this.store.liveVersion(normalized.id);
+    return live !== undefined && this.store.contentHash(live) === documentHash(normalized);
   }
 
   /**
@@ -556,7 +561,7 @@ export class Collection {
     this.assertWritable();
     this.assertNotEmbedding();
     const live = this.store.liveVersion(prepared.id);
-    if (live && live.hash === prepared.hash) {
+    if (live && this.store.contentHash(live) === prepared.hash) {
       this.unchanged++;
       return;
     }
@@ -1199,7 +1204,7 @@ export class Collection {
   /** Fetches stored documents by id (missing ids are skipped). */
   async get(ids: readonly string[]): Promise<Array<{ id: string; title: string; text: string; metadata: Metadata; hash: string; seq: number }>> {
     this.assertOpen();
-    return this.store.getDocuments(ids).map((d) => ({ id: d.id, title: d.title, text: d.text, metadata: d.metadata, hash: d.hash, seq: d.addedSeq }));
+    return this.store.getDocuments(ids).map((d) => ({ id: d.id, title: d.title, text: d.text, metadata: d.metadata, hash: this.store.contentHash(d), seq: d.addedSeq }));
   }
 
   /** Iterates over every live document. */

@@ -1,6 +1,7 @@
 export {
   DocumentStore,
   documentHash,
+  HASH_NOT_RECORDED,
   STORE_FILE,
   STORE_FORMAT,
   STORE_VERSION,

@@ -1,6 +1,6 @@
 /**
  * The collection's source of truth on disk: one SQLite database (WAL mode, synchronous=FULL) holding
- * documents, their chunks, metadata, content hashes, a monotonically increasing change sequence, and
+ * documents, their chunks, metadata, content hashes (recorded when a version is compared, see `contentHash`), a monotonically increasing change sequence, and
  * the index artifacts (serialized segments) written in the same transaction as the documents they cover.
  *
  * Documents are versioned rows: an update inserts a new row and marks the old one deleted at the
@@ -116,6 +116,7 @@ export interface DocumentRow {
   title: string;
   text: string;
   metadata: Metadata;
+  /** The content hash recorded with the version, or {@link HASH_NOT_RECORDED} (see {@link DocumentStore.contentHash}). */
   hash: string;
   addedSeq: number;
   deletedSeq: number | null;
@@ -162,6 +163,13 @@ export function documentHash(doc: { title?: string; text: string; metadata?: Met
   // the one-shot crypto.hash (Node ≥ 20.12) is several times faster than a Hash object for short texts; same digest
   return oneShotHash ? oneShotHash('sha256', content, 'hex') : createHash('sha256').update(content).digest('hex');
 }
+
+/**
+ * The `hash` of a stored version whose content hash was not recorded: a document added under an id with no live
+ * version is stored without it (nothing to compare it with yet; hashing every document of a bulk load cost ~8 % of
+ * its time). {@link DocumentStore.contentHash} computes it from the stored content when a later add compares with it.
+ */
+export const HASH_NOT_RECORDED = '';
 
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
@@ -492,6 +500,7 @@ export class DocumentStore {
       ),
       setDuplicateOf: this.readOnly ? null : db.prepare('UPDATE chunks SET duplicate_of = ? WHERE chunkno = ?'),
       documentByDocno: db.prepare('SELECT * FROM documents WHERE docno = ?'),
+      contentOfDocno: db.prepare('SELECT title, text, metadata FROM documents WHERE docno = ?'),
       chunkText: db.prepare('SELECT d.text AS text, c.start AS start, c.end AS end FROM chunks c JOIN documents d ON d.docno = c.docno WHERE c.chunkno = ?'),
       getSource: db.prepare('SELECT size, mtime_ms, ids FROM sources WHERE path = ?'),
       putSource: this.readOnly
@@ -565,6 +574,18 @@ export class DocumentStore {
     const buffered = this.pending.live.get(id);
     if (buffered) return buffered;
     return this.prepared.liveByIdHash.get(id) as { docno: number; hash: string; addedSeq: number } | undefined;
+  }
+
+  /**
+   * The content hash ({@link documentHash}) of a stored version: the one recorded with it, or — stored with
+   * {@link HASH_NOT_RECORDED} — computed from its stored title, text and metadata.
+   * @example store.contentHash(store.liveVersion('a')!) === documentHash(doc) // `doc` equals the live version of 'a'
+   */
+  contentHash(version: { docno: number; hash: string }): string {
+    if (version.hash !== HASH_NOT_RECORDED) return version.hash;
+    const row = this.statements.contentOfDocno.get(version.docno) as { title: string; text: string; metadata: string } | undefined;
+    if (!row) throw new RalmError('NOT_FOUND', `${this.file}: no document with docno ${version.docno}`, { file: this.file });
+    return documentHash({ title: row.title, text: row.text }, row.metadata);
   }
 
   /**
