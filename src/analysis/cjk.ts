@@ -27,7 +27,8 @@ export function normalizeWidth(text: string): string {
   );
 }
 
-const chineseSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+/** Created on first use (the first Intl.Segmenter of a thread loads ICU's data, ~16 ms). */
+let chineseSegmenter: Intl.Segmenter | undefined;
 
 /** Which kinds of CJK terms an analyzer emits. */
 export interface CjkAnalyzerOptions {
@@ -46,7 +47,7 @@ function pushBigrams(characters: string[], out: string[]): void {
 }
 
 function pushWords(run: string, out: string[]): void {
-  for (const segment of chineseSegmenter.segment(run)) {
+  for (const segment of (chineseSegmenter ??= new Intl.Segmenter('zh', { granularity: 'word' })).segment(run)) {
     const value = segment.segment;
     if (segment.isWordLike === true) {
       out.push(value);

@@ -173,16 +173,7 @@ function scanText(text: string, out: TokenRanges): void {
     let code = text.charCodeAt(index);
     let characterClass = latinClasses[code]!;
     if (characterClass === SLOW) {
-      // the stretch around it: from the whitespace before it (or the last stretch's end) to the whitespace after
-      let islandStart = index;
-      while (islandStart > settled && !isCutWhitespace(text.charCodeAt(islandStart - 1))) islandStart--;
-      if (islandStart === index && islandStart > settled) islandStart--; // cut before that whitespace
-      let islandEnd = index + 1;
-      while (islandEnd < length && !isCutWhitespace(text.charCodeAt(islandEnd))) islandEnd++;
-      while (out.count > base && out.starts[out.count - 1]! >= islandStart) out.count--;
-      segmentInto(text, islandStart, islandEnd, out);
-      settled = islandEnd;
-      index = islandEnd;
+      settled = index = segmentIsland(text, index, settled, base, out);
       continue;
     }
     if (characterClass !== LETTER && characterClass !== DIGIT && characterClass !== EXTEND_NUMBER_LETTER) {
@@ -225,10 +216,29 @@ function scanText(text: string, out: TokenRanges): void {
   }
 }
 
+/**
+ * Hands the stretch around the unclassed character at `index` — from the ASCII whitespace before it (or `settled`,
+ * where the last stretch ended) to the one after — to Intl.Segmenter, dropping the tokens `out` already holds from it
+ * (those from `base` on); returns the stretch's end. A function of its own: it runs rarely, and each of its branches
+ * reached for the first time inside an optimized `scanText` would send that back to the interpreter (a SciFact
+ * analysis recompiled it six times).
+ */
+function segmentIsland(text: string, index: number, settled: number, base: number, out: TokenRanges): number {
+  let islandStart = index;
+  while (islandStart > settled && !isCutWhitespace(text.charCodeAt(islandStart - 1))) islandStart--;
+  if (islandStart === index && islandStart > settled) islandStart--; // cut before that whitespace
+  let islandEnd = index + 1;
+  while (islandEnd < text.length && !isCutWhitespace(text.charCodeAt(islandEnd))) islandEnd++;
+  while (out.count > base && out.starts[out.count - 1]! >= islandStart) out.count--;
+  segmentInto(text, islandStart, islandEnd, out);
+  return islandEnd;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Intl.Segmenter path.
 
-const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
+/** Created on first use: constructing it loads ICU's break rules (~18 ms per thread), which text the scanner classes never needs. */
+let wordSegmenter: Intl.Segmenter | undefined;
 
 const TOKEN_WORD = 1; // letters / digits (ALetter, Hebrew, Numeric, Hangul …)
 const TOKEN_SOUTH_EAST_ASIAN = 2;
@@ -340,7 +350,7 @@ function collectSegment(segment: string, offset: number, isWordLike: boolean, co
 function segmentInto(text: string, start: number, end: number, out: TokenRanges): void {
   const part = start === 0 && end === text.length ? text : text.slice(start, end);
   const collector = new RangeCollector();
-  for (const segment of wordSegmenter.segment(part)) {
+  for (const segment of (wordSegmenter ??= new Intl.Segmenter('en', { granularity: 'word' })).segment(part)) {
     const value = segment.segment;
     if (segment.isWordLike === true) {
       collectSegment(value, segment.index, true, collector);

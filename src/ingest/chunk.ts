@@ -306,14 +306,15 @@ function analyzeStructure(text: string, sections: Section[]): Structure {
 // ---------------------------------------------------------------------------------------------------------------
 // Atoms: sentences, lines and word pieces
 
-const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
-const wordSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+/** Created on first use (the first Intl.Segmenter of a thread loads ICU's data, ~16 ms). */
+let sentenceSegmenter: Intl.Segmenter | undefined;
+let wordSegmenter: Intl.Segmenter | undefined;
 const SOFT_BOUNDARY = /[；;]+|…+/g;
 
 /** Splits `[start, end)` at word boundaries into pieces of at most `limit` tokens (a single longer word stays whole). */
 function splitWords(text: string, start: number, end: number, limit: number, out: Array<[number, number, number]>): void {
   const units: Array<[number, number]> = []; // [offset, tokens]
-  for (const segment of wordSegmenter.segment(text.slice(start, end))) {
+  for (const segment of (wordSegmenter ??= new Intl.Segmenter('zh', { granularity: 'word' })).segment(text.slice(start, end))) {
     const offset = start + segment.index;
     if (!segment.isWordLike) {
       units.push([offset, 0]);
@@ -380,7 +381,7 @@ function* sentencePieces(text: string, start: number, end: number): Generator<[n
       if (cut <= from) cut = text.lastIndexOf(' ', limit);
       to = cut > from ? cut + 1 : limit;
     }
-    for (const segment of sentenceSegmenter.segment(text.slice(from, to))) {
+    for (const segment of (sentenceSegmenter ??= new Intl.Segmenter('en', { granularity: 'sentence' })).segment(text.slice(from, to))) {
       yield [from + segment.index, from + segment.index + segment.segment.length];
     }
     from = to;
