@@ -27,6 +27,15 @@ export interface EnglishAnalyzerOptions {
   tokenize?: (text: string) => string[];
   /** Maximum number of distinct raw tokens whose terms are memoized; the cache is cleared when full. Default 200 000. */
   cacheSize?: number;
+  /** The analyzer's name (default `english`). */
+  name?: string;
+  /**
+   * Whether terms are Porter-stemmed (default true). Without it, a term is the lower-cased token without its possessive
+   * (stop words still dropped): the first stage of `english` in parallel analysis, whose second stage is `porterStem`.
+   */
+  stem?: boolean;
+  /** See `Analyzer.parallelStages`. */
+  parallelStages?: { readonly worker: string; readonly finish: (term: string) => string };
 }
 
 const EMPTY_ID = -1;
@@ -154,7 +163,9 @@ class TokenMemo {
  * ```
  */
 export class EnglishAnalyzer implements TermIdAnalyzer {
-  readonly name: string = 'english';
+  readonly name: string;
+  readonly parallelStages?: { readonly worker: string; readonly finish: (term: string) => string };
+  private readonly stem: boolean;
   /** A custom tokenizer; undefined: `standardTokenRanges` (the tokens of `standardTokenize`, without a string per token). */
   private readonly tokenize: ((text: string) => string[]) | undefined;
   private readonly cacheSize: number;
@@ -169,6 +180,9 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
   constructor(options: EnglishAnalyzerOptions = {}) {
     this.tokenize = options.tokenize === standardTokenize ? undefined : options.tokenize;
     this.cacheSize = Math.max(1, options.cacheSize ?? 200_000);
+    this.name = options.name ?? 'english';
+    this.stem = options.stem ?? true;
+    if (options.parallelStages) this.parallelStages = options.parallelStages;
   }
 
   /** Terms of one raw token (null for a stop word), without the cache. */
@@ -176,6 +190,12 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const lower = lowerCase(removePossessive(token));
     if (ENGLISH_STOP_WORDS.has(lower)) return null;
     return porterStem(lower);
+  }
+
+  /** {@link termOf} without the stemming (the `stem: false` analyzer's term). */
+  static unstemmedTermOf(token: string): string | null {
+    const lower = lowerCase(removePossessive(token));
+    return ENGLISH_STOP_WORDS.has(lower) ? null : lower;
   }
 
   analyze(text: string): string[] {
@@ -318,6 +338,7 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const at = memo.find(text, start, end, hash);
     if (at >= 0) return at;
     if (memo.size >= this.cacheSize) memo.clear();
-    return memo.insert(text, start, end, hash, EnglishAnalyzer.termOf(text.slice(start, end)));
+    const token = text.slice(start, end);
+    return memo.insert(text, start, end, hash, this.stem ? EnglishAnalyzer.termOf(token) : EnglishAnalyzer.unstemmedTermOf(token));
   }
 }

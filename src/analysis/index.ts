@@ -20,6 +20,7 @@ export { CjkAnalyzer, normalizeWidth, type CjkAnalyzerOptions } from './cjk.js';
 export { detectLanguage, DETECTION_SAMPLE_LENGTH, type DetectedLanguage } from './detect-language.js';
 export {
   getAnalyzer,
+  getWorkerAnalyzer,
   analyzerNames,
   englishAnalyzer,
   plainAnalyzer,

@@ -6,11 +6,11 @@
  * `Atomics.wait`.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { getAnalyzer } from './registry.js';
+import { getWorkerAnalyzer } from './registry.js';
 import { hasTermIds, TermTable } from './types.js';
 
 /**
- * A batch of texts to analyze with the registered analyzer `analyzer`, as part of job `job`: the texts joined into
+ * A batch of texts to analyze with the analyzer `analyzer` (see `getWorkerAnalyzer`), as part of job `job`: the texts joined into
  * one string (one copy to send instead of one per text), text `i` being `lengths[i]` UTF-16 units long.
  */
 export interface AnalysisRequest {
@@ -58,7 +58,7 @@ function analyzeBatch(request: AnalysisRequest): AnalysisReply {
     job = request.job;
     vocabulary = new TermTable();
   }
-  const analyzer = getAnalyzer(request.analyzer);
+  const analyzer = getWorkerAnalyzer(request.analyzer);
   const known = vocabulary.terms.length;
   const { joined, lengths } = request;
   const ends = new Int32Array(lengths.length);

@@ -5,12 +5,19 @@
 import { RalmError } from '../core/errors.js';
 import type { Analyzer, TermVocabulary } from './types.js';
 import { EnglishAnalyzer } from './english.js';
+import { porterStem } from './porter-stemmer.js';
 import { PlainAnalyzer } from './plain.js';
 import { CjkAnalyzer } from './cjk.js';
 import { detectLanguage } from './detect-language.js';
 
-/** `english` analyzer instance (shared; stateless apart from its term cache). */
-export const englishAnalyzer: Analyzer = new EnglishAnalyzer();
+/** Name of the first stage of `english` that parallel-analysis workers run (see `Analyzer.parallelStages`). */
+const ENGLISH_UNSTEMMED = 'english/unstemmed';
+
+/**
+ * `english` analyzer instance (shared; stateless apart from its term cache). Parallel analysis may leave its stemming
+ * to the calling thread (`parallelStages`).
+ */
+export const englishAnalyzer: Analyzer = new EnglishAnalyzer({ parallelStages: { worker: ENGLISH_UNSTEMMED, finish: porterStem } });
 /** `plain` analyzer instance. */
 export const plainAnalyzer: Analyzer = new PlainAnalyzer();
 /** `cjk-words`: dictionary words from `Intl.Segmenter('zh')`. */
@@ -82,6 +89,22 @@ const analyzers: ReadonlyMap<string, Analyzer> = new Map(
  * ```
  */
 export const analyzerNames: readonly string[] = Object.freeze([...analyzers.keys()]);
+
+/** Analyzers that only parallel-analysis workers load (stages of registered ones), by name. */
+const workerAnalyzers: ReadonlyMap<string, Analyzer> = new Map([[ENGLISH_UNSTEMMED, new EnglishAnalyzer({ name: ENGLISH_UNSTEMMED, stem: false })]]);
+
+/**
+ * The analyzer a parallel-analysis worker runs for `name`: a registered analyzer, or the first stage of one
+ * (`Analyzer.parallelStages.worker`). Throws like {@link getAnalyzer} for any other name.
+ *
+ * @example
+ * ```ts
+ * getWorkerAnalyzer('english/unstemmed').analyze("The cat's running"); // ['cat', 'running']
+ * ```
+ */
+export function getWorkerAnalyzer(name: string): Analyzer {
+  return workerAnalyzers.get(name) ?? getAnalyzer(name);
+}
 
 /**
  * The shared analyzer registered under `name`.

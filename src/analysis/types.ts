@@ -17,6 +17,14 @@ export interface Analyzer {
    * in the analyzer's memo and no string). The result is a view of a buffer that the next call reuses.
    */
   analyzeTokensToIds?(text: string, tokens: readonly string[], vocabulary: TermVocabulary): Int32Array;
+  /**
+   * How a parallel analysis may split this analyzer's work (`ParallelAnalysis`, option `split`): worker threads run the
+   * analyzer `worker` (loaded by name with `getWorkerAnalyzer`), and the calling thread turns each distinct term they
+   * hand back into this analyzer's term with `finish`. `finish(t)` for the terms of `worker` must give exactly the terms
+   * of this analyzer, in the same positions (for `english`: the workers tokenize, remove possessives, lower-case and drop
+   * stop words; the calling thread stems).
+   */
+  readonly parallelStages?: { readonly worker: string; readonly finish: (term: string) => string };
 }
 
 /**

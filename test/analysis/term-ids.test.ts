@@ -5,6 +5,7 @@ import {
   ParallelAnalysis,
   TokenRanges,
   getAnalyzer,
+  getWorkerAnalyzer,
   hasTermIds,
   segmenterTokenize,
   standardTokenRanges,
@@ -94,7 +95,7 @@ describe('EnglishAnalyzer term ids', () => {
 
 describe('ParallelAnalysis', () => {
   /** Analyzes `values` in a job (or returns null when it could not start) and returns the terms handed over. */
-  function run(analyzer: Analyzer, values: string[], options: { workers: number; batchTexts: number; batchCharacters: number; swapEvery?: number }): string[][] | null {
+  function run(analyzer: Analyzer, values: string[], options: { workers: number; batchTexts: number; batchCharacters: number; swapEvery?: number; split?: boolean }): string[][] | null {
     let vocabulary = new TermTable();
     const out: string[][] = [];
     const job = ParallelAnalysis.start({
@@ -102,6 +103,7 @@ describe('ParallelAnalysis', () => {
       workers: options.workers,
       batchTexts: options.batchTexts,
       batchCharacters: options.batchCharacters,
+      split: options.split,
       vocabulary: () => vocabulary,
       consume: (ids) => out.push([...ids].map((id) => vocabulary.terms[id]!)),
     });
@@ -132,14 +134,31 @@ describe('ParallelAnalysis', () => {
         fc.integer({ min: 1, max: 300 }),
         fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
         fc.constantFrom('english', 'cjk', 'auto'),
-        (values, workers, batchTexts, batchCharacters, swapEvery, name) => {
+        fc.boolean(),
+        (values, workers, batchTexts, batchCharacters, swapEvery, name, split) => {
           const analyzer = getAnalyzer(name);
-          const out = run(analyzer, values, { workers, batchTexts, batchCharacters, swapEvery });
+          const out = run(analyzer, values, { workers, batchTexts, batchCharacters, swapEvery, split });
           expect(out, 'the job started (the compiled worker is built by the test setup)').not.toBeNull();
           expect(out).toEqual(values.map((text) => analyzer.analyze(text)));
         },
       ),
       { numRuns: 40, seed: 5 },
+    );
+  });
+
+  it("english's first stage, stemmed, gives english's terms (what a split analysis relies on)", () => {
+    const english = getAnalyzer('english');
+    const stages = english.parallelStages!;
+    expect(stages).toBeDefined();
+    const first = getWorkerAnalyzer(stages.worker);
+    expect(first.name).toBe(stages.worker);
+    expect(first.analyze("The researcher's cats are running")).toEqual(['researcher', 'cats', 'running']);
+    expect(() => getAnalyzer(stages.worker)).toThrow(/unknown analyzer/); // not a collection's analyzer
+    fc.assert(
+      fc.property(texts, (values) => {
+        for (const text of values) expect(first.analyze(text).map(stages.finish)).toEqual(english.analyze(text));
+      }),
+      { numRuns: 200, seed: 11 },
     );
   });
 
