@@ -399,31 +399,22 @@ export class DocumentStore {
         );
       }
       mkdirSync(dir, { recursive: true });
-      const db = new Database(file);
-      try {
-        db.pragma('journal_mode = WAL');
-        db.exec(SCHEMA);
-        const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-        db.transaction(() => {
-          insert.run('format', STORE_FORMAT);
-          insert.run('version', String(STORE_VERSION));
-          insert.run('last_seq', '0');
-          insert.run('created_at', new Date().toISOString());
-          insert.run('collection_id', randomBytes(16).toString('hex'));
-        })();
-      } catch (error) {
-        db.close();
-        throw new RalmError('IO', `cannot create collection database ${file}: ${(error as Error).message}`, { file, cause: error });
-      }
-      db.close();
     }
     let db: Database.Database;
     try {
-      db = new Database(file, { readonly: !!options.readOnly, fileMustExist: true });
+      db = new Database(file, { readonly: !!options.readOnly, fileMustExist: !options.create || !!options.readOnly });
     } catch (error) {
       throw new RalmError('IO', `cannot open ${file}: ${(error as Error).message}`, { file, cause: error });
     }
     try {
+      if (!options.readOnly && options.create) {
+        db.pragma('busy_timeout = 5000'); // another process may be creating it too
+        try {
+          createSchema(db);
+        } catch (error) {
+          throw new RalmError('IO', `cannot create collection database ${file}: ${(error as Error).message}`, { file, cause: error });
+        }
+      }
       if (!options.readOnly) db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
@@ -1176,6 +1167,25 @@ interface RawDocumentRow {
   hash: string;
   added_seq: number;
   deleted_seq: number | null;
+}
+
+/**
+ * Creates the schema and the meta rows of a new collection database, in one transaction (a process killed meanwhile
+ * leaves an empty file, which the next create fills); nothing when the database has its tables already (another
+ * process created it first).
+ */
+function createSchema(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.transaction(() => {
+    if (hasMainTable(db, 'meta')) return;
+    db.exec(SCHEMA);
+    const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    insert.run('format', STORE_FORMAT);
+    insert.run('version', String(STORE_VERSION));
+    insert.run('last_seq', '0');
+    insert.run('created_at', new Date().toISOString());
+    insert.run('collection_id', randomBytes(16).toString('hex'));
+  }).immediate();
 }
 
 /** Tables and indexes of the current schema that older versions lack: the version that added each. */

@@ -175,6 +175,18 @@ describe('collection', () => {
     });
   });
 
+  it('a database file left empty (a creation killed before its one transaction) is refused by readers and filled by the next create', async () => {
+    writeFileSync(join(dir, STORE_FILE), '');
+    await expect(openCollection({ path: dir, readOnly: true })).rejects.toThrow(RalmError);
+    const c = await create();
+    c.add({ id: 'a', text: 'created after all' });
+    await c.commit();
+    expect((await c.search('created', { k: 1 })).hits.map((h) => h.id)).toEqual(['a']);
+    const again = DocumentStore.open(dir, { create: true }); // an existing collection: its tables are kept
+    expect(again.lastSeq()).toBe(1);
+    again.close();
+  });
+
   it('one writer at a time: a second writer gets LOCKED naming the pid; a stale lock is recovered', async () => {
     const c = await create();
     await expect(openCollection({ path: dir })).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining(`pid ${process.pid}`) });
