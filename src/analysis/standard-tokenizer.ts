@@ -164,18 +164,25 @@ export function hashRange(text: string, start: number, end: number): number {
  * are dropped, and the scan goes on after it.
  */
 function scanText(text: string, out: TokenRanges): void {
-  const length = text.length;
   const base = out.count;
   /** Where the last stretch handed to Intl.Segmenter ended (no later stretch reaches back before it). */
   let settled = 0;
-  let index = 0;
+  for (let slow = scanClassed(text, 0, out); slow >= 0; slow = scanClassed(text, settled, out)) {
+    settled = segmentIsland(text, slow, settled, base, out);
+  }
+}
+
+/**
+ * The scanner's loop: tokenizes `text` from `index` on into `out` until a character it does not class, whose index it
+ * returns (-1 at the end of the text). Its only calls are the appends to `out`: the first call of a rarely used
+ * function from optimized code (as handing a rare character to Intl.Segmenter was) sends it back to the interpreter.
+ */
+function scanClassed(text: string, index: number, out: TokenRanges): number {
+  const length = text.length;
   while (index < length) {
     let code = text.charCodeAt(index);
     let characterClass = latinClasses[code]!;
-    if (characterClass === SLOW) {
-      settled = index = segmentIsland(text, index, settled, base, out);
-      continue;
-    }
+    if (characterClass === SLOW) return index;
     if (characterClass !== LETTER && characterClass !== DIGIT && characterClass !== EXTEND_NUMBER_LETTER) {
       index++;
       continue;
@@ -214,14 +221,27 @@ function scanText(text: string, out: TokenRanges): void {
       else out.pushHashed(tokenStart, index, hash);
     }
   }
+  return -1;
+}
+
+// Type feedback for every branch of the scanner's loop before V8 optimizes it: a branch first taken in optimized code
+// (digits joined by ',' or '.', a token over 255 units) sends it back to the interpreter to be compiled again. A few
+// scans of a short text that takes them all, at load (well under a millisecond).
+{
+  const ranges = new TokenRanges();
+  const sample = `Ab1_ x_ __ a'b a.b a:b 1,0 1.0 1;2 é. ${'w'.repeat(MAX_TOKEN_LENGTH + 1)} .`;
+  for (let round = 0; round < 4; round++) {
+    ranges.count = 0;
+    scanClassed(sample, 0, ranges);
+  }
 }
 
 /**
  * Hands the stretch around the unclassed character at `index` — from the ASCII whitespace before it (or `settled`,
  * where the last stretch ended) to the one after — to Intl.Segmenter, dropping the tokens `out` already holds from it
- * (those from `base` on); returns the stretch's end. A function of its own: it runs rarely, and each of its branches
- * reached for the first time inside an optimized `scanText` would send that back to the interpreter (a SciFact
- * analysis recompiled it six times).
+ * (those from `base` on); returns the stretch's end. Out of the scanner's loop: it runs rarely, and each of its branches
+ * reached for the first time inside the optimized loop would send that back to the interpreter (a SciFact analysis
+ * recompiled it six times).
  */
 function segmentIsland(text: string, index: number, settled: number, base: number, out: TokenRanges): number {
   let islandStart = index;
