@@ -365,8 +365,11 @@ function compareFrom(a: string, b: string, depth: number): number {
 
 /** Growable byte buffer (internal). */
 class ByteBuffer {
-  bytes = new Uint8Array(1 << 16);
+  bytes: Uint8Array;
   length = 0;
+  constructor(capacity = 1 << 16) {
+    this.bytes = new Uint8Array(capacity);
+  }
   ensure(extra: number): void {
     if (this.length + extra <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
@@ -394,7 +397,10 @@ export interface SegmentSource {
 /** Builds a segment from grouped postings (internal; the writer's path). */
 export function buildSegment(source: SegmentSource): Segment {
   const { docKeys, norms, terms, order, postingsStart, docs, freqs } = source;
-  const builder = new SegmentBuilder(docKeys, norms);
+  // sized for what is known: no buffer grows (copying it) while the terms are packed
+  let termUnits = 0;
+  for (let i = 0; i < order.length; i++) termUnits += terms[order[i]!]!.length;
+  const builder = new SegmentBuilder(docKeys, norms, { terms: order.length, postings: docs.length, termUnits });
   for (let i = 0; i < order.length; i++) {
     const id = order[i]!;
     builder.addTerm(terms[id]!, docs, freqs, postingsStart[id]!, postingsStart[id + 1]!);
@@ -404,8 +410,11 @@ export function buildSegment(source: SegmentSource): Segment {
 
 /** A growable Uint32Array (internal). */
 class U32List {
-  values = new Uint32Array(1024);
+  values: Uint32Array;
   length = 0;
+  constructor(capacity = 1024) {
+    this.values = new Uint32Array(Math.max(1, capacity));
+  }
   push(value: number): void {
     if (this.length === this.values.length) {
       const grown = new Uint32Array(this.values.length * 2);
@@ -432,26 +441,45 @@ class U32List {
  */
 export class SegmentBuilder {
   private readonly documentCount: number;
-  private readonly termBytes = new ByteBuffer();
-  private readonly termOffsets = new U32List();
-  private readonly docFreqs = new U32List();
-  private totalTermFreqs = new Float64Array(1024);
-  private readonly firstBlock = new U32List();
-  private readonly blockLastDoc = new U32List();
-  private readonly blockOffsets = new U32List();
-  private readonly blockMaxFreq = new U32List();
-  private blockMinNorm = new Uint8Array(1024);
+  private readonly termBytes: ByteBuffer;
+  private readonly termOffsets: U32List;
+  private readonly docFreqs: U32List;
+  private totalTermFreqs: Float64Array;
+  private readonly firstBlock: U32List;
+  private readonly blockLastDoc: U32List;
+  private readonly blockOffsets: U32List;
+  private readonly blockMaxFreq: U32List;
+  private blockMinNorm: Uint8Array;
   private blocks = 0;
-  private readonly out = new ByteBuffer();
+  private readonly out: ByteBuffer;
   private readonly seen: Uint8Array;
   private documentsWithTerms = 0;
   private sumTotalTermFreq = 0;
   private terms = 0;
 
+  /**
+   * `sizes`, when known (the writer's path knows them), sizes the buffers so that none grows while the terms are added:
+   * the number of terms, of postings and of UTF-16 units in the terms. Without them the buffers grow as needed (merges).
+   */
   constructor(
     private readonly docKeys: Uint32Array,
     private readonly norms: Uint8Array,
+    sizes?: { terms: number; postings: number; termUnits: number },
   ) {
+    const terms = sizes ? sizes.terms : 1024;
+    // a term has at most one block per BLOCK_SIZE postings plus one
+    const blocks = sizes ? sizes.terms + Math.floor(sizes.postings / BLOCK_SIZE) : 1024;
+    this.termBytes = new ByteBuffer(sizes ? sizes.termUnits + 1024 : 1 << 16);
+    this.termOffsets = new U32List(terms + 1);
+    this.docFreqs = new U32List(terms);
+    this.totalTermFreqs = new Float64Array(Math.max(1, terms));
+    this.firstBlock = new U32List(terms + 1);
+    this.blockLastDoc = new U32List(blocks);
+    this.blockOffsets = new U32List(blocks + 1);
+    this.blockMaxFreq = new U32List(blocks);
+    this.blockMinNorm = new Uint8Array(Math.max(1, blocks));
+    // two bytes a posting (widths of up to 8 bits for the gap and the frequency) and two a block header; grows beyond
+    this.out = new ByteBuffer(sizes ? 2 * sizes.postings + 2 * blocks + 1024 : 1 << 16);
     this.documentCount = docKeys.length;
     for (let i = 1; i < this.documentCount; i++) {
       if (docKeys[i]! <= docKeys[i - 1]!) throw new RalmError('INVALID_ARGUMENT', `segment doc keys must be strictly ascending, found ${docKeys[i - 1]} then ${docKeys[i]}`);
