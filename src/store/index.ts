@@ -6,6 +6,7 @@ export {
   STORE_FORMAT,
   STORE_VERSION,
   STORE_MIN_VERSION,
+  PAGE_SIZE,
   type StoreOptions,
   type DocumentRow,
   type ChunkRow,

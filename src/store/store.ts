@@ -103,6 +103,15 @@ const MINHASH_TABLE = 'CREATE TABLE IF NOT EXISTS minhash (chunkno INTEGER PRIMA
 /** SQLite page cache of each connection, in KiB. */
 const PAGE_CACHE_KIB = 32 * 1024;
 
+/**
+ * Page size of a new collection database (SQLite's default is 4,096 bytes). A commit writes each page it changed into
+ * the WAL as one frame (a header, a checksum over it, a write) and syncs it: a bulk load of SciFact (5k abstracts,
+ * 12 MB of pages) spent 37–50 ms in its COMMIT with 4 KiB pages, 23–30 ms with 16 KiB and 19–24 ms with 64 KiB.
+ * 16 KiB keeps most of that while a small commit (one document: five or six pages) still writes under 100 KB.
+ * Existing databases keep the page size they were created with.
+ */
+export const PAGE_SIZE = 16_384;
+
 export interface StoreOptions {
   /** Create the folder and database when missing. */
   create?: boolean;
@@ -1175,6 +1184,7 @@ interface RawDocumentRow {
  * process created it first).
  */
 function createSchema(db: Database.Database): void {
+  db.pragma(`page_size = ${PAGE_SIZE}`); // before the first write (WAL mode included); a no-op on an existing database
   db.pragma('journal_mode = WAL');
   db.transaction(() => {
     if (hasMainTable(db, 'meta')) return;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { openCollection, type Collection } from '../../src/engine/index.js';
 import { verifyCollection } from '../../src/engine/verify.js';
-import { DocumentStore, documentHash, LOCK_FILE, STORE_FILE, STORE_VERSION } from '../../src/store/index.js';
+import { DocumentStore, documentHash, LOCK_FILE, PAGE_SIZE, STORE_FILE, STORE_VERSION } from '../../src/store/index.js';
 import { writeRunsAsChunkRows } from '../helpers/old-store.js';
 import { RalmError } from '../../src/core/errors.js';
 
@@ -185,6 +185,48 @@ describe('collection', () => {
     const again = DocumentStore.open(dir, { create: true }); // an existing collection: its tables are kept
     expect(again.lastSeq()).toBe(1);
     again.close();
+  });
+
+  it('a new collection database uses PAGE_SIZE pages; one created with SQLite\'s default 4 KiB pages keeps them and its documents', async () => {
+    const pageSize = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true });
+      } finally {
+        db.close();
+      }
+    };
+    const c = await create();
+    c.add({ id: 'a', text: 'big pages' });
+    await c.commit();
+    await c.close();
+    open.splice(open.indexOf(c), 1);
+    expect(PAGE_SIZE).toBe(16_384);
+    expect(pageSize(join(dir, STORE_FILE))).toBe(PAGE_SIZE);
+
+    // an existing collection with 4 KiB pages (as earlier versions created them): rewritten so by VACUUM, then reopened
+    const old = mkdtempSync(join(tmpdir(), 'ralm-pages-'));
+    try {
+      const first = await openCollection({ path: old, create: true, analyzer: 'english' });
+      first.add({ id: 'x', text: 'small pages' });
+      await first.commit();
+      await first.close();
+      const db = new Database(join(old, STORE_FILE));
+      db.pragma('journal_mode = DELETE');
+      db.pragma('page_size = 4096');
+      db.exec('VACUUM');
+      db.pragma('journal_mode = WAL');
+      db.close();
+      expect(pageSize(join(old, STORE_FILE))).toBe(4096);
+      const again = await openCollection({ path: old, create: true, analyzer: 'english' });
+      again.add({ id: 'y', text: 'still small pages' });
+      await again.commit();
+      expect((await again.search('pages', { k: 5 })).hits.map((h) => h.id).sort()).toEqual(['x', 'y']);
+      await again.close();
+      expect(pageSize(join(old, STORE_FILE))).toBe(4096);
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 
   it('one writer at a time: a second writer gets LOCKED naming the pid; a stale lock is recovered', async () => {
