@@ -3,7 +3,7 @@
  * EnglishPossessiveFilter → LowerCaseFilter → StopFilter (Lucene's English stop set) → PorterStemFilter.
  */
 import type { TermIdAnalyzer, TermVocabulary } from './types.js';
-import { hashRange, TokenRanges, standardTokenRanges, standardTokenize } from './standard-tokenizer.js';
+import { hashUnits, TokenRanges, standardTokenRanges, standardTokenize } from './standard-tokenizer.js';
 import { porterStem } from './porter-stemmer.js';
 import { lowerCase, removePossessive } from './text-filters.js';
 
@@ -49,6 +49,13 @@ const ID = 3;
 const RECORD = 4;
 /** A key in the pool: length (two units), entry number (two units), then the token's UTF-16 units. */
 const KEY_HEADER = 4;
+/**
+ * Initial sizes of a memo's table (slots) and key pool (units). Small on purpose: both grow within the first text, while
+ * its code still runs in V8's interpreter and records what the growing takes; first grown later, from optimized code,
+ * the growing path was new to it and sent `insert` (and the analysis loop it is inlined in) back to be compiled again.
+ */
+const INITIAL_SLOTS = 64;
+const INITIAL_POOL = 256;
 
 /**
  * The memo of an analyzer: raw token → term (null for a stop word), an open-addressing hash table looked up by the
@@ -60,19 +67,19 @@ const KEY_HEADER = 4;
 class TokenMemo {
   table: Int32Array;
   private mask: number;
-  private pool: Uint16Array = new Uint16Array(1 << 14);
+  private pool: Uint16Array = new Uint16Array(INITIAL_POOL);
   private poolLength = 1; // offset 0 marks an empty slot
   /** Term (null for a stop word) by entry number (order of insertion). */
   readonly terms: Array<string | null> = [];
   size = 0;
 
   constructor() {
-    this.table = new Int32Array(2048 * RECORD);
-    this.mask = 2047;
+    this.table = new Int32Array(INITIAL_SLOTS * RECORD);
+    this.mask = INITIAL_SLOTS - 1;
   }
 
-  /** The slot (offset into `table`) holding `text[start, end)`, whose hash is `hash`, or -1. */
-  find(text: string, start: number, end: number, hash: number): number {
+  /** The slot (offset into `table`) holding the token `units[start, end)`, whose hash is `hash`, or -1. */
+  find(units: Uint16Array, start: number, end: number, hash: number): number {
     const table = this.table;
     const pool = this.pool;
     const mask = this.mask;
@@ -85,7 +92,7 @@ class TokenMemo {
       if (table[at + HASH] === hash && pool[key] + pool[key + 1] * 0x10000 === length) {
         const chars = key + KEY_HEADER;
         let index = 0;
-        while (index < length && pool[chars + index] === text.charCodeAt(start + index)) index++;
+        while (index < length && pool[chars + index] === units[start + index]) index++;
         if (index === length) return at;
       }
       slot = (slot + 1) & mask;
@@ -98,8 +105,8 @@ class TokenMemo {
     return this.terms[this.pool[key + 2] + this.pool[key + 3] * 0x10000];
   }
 
-  /** Adds `text[start, end)` (not present; hash `hash`) with its term; returns its slot. */
-  insert(text: string, start: number, end: number, hash: number, term: string | null): number {
+  /** Adds the token `units[start, end)` (not present; hash `hash`) with its term; returns its slot. */
+  insert(units: Uint16Array, start: number, end: number, hash: number, term: string | null): number {
     const length = end - start;
     const entry = this.size++;
     this.terms.push(term);
@@ -114,15 +121,15 @@ class TokenMemo {
     pool[key + 1] = length >>> 16;
     pool[key + 2] = entry & 0xffff;
     pool[key + 3] = entry >>> 16;
-    for (let index = 0; index < length; index++) pool[key + KEY_HEADER + index] = text.charCodeAt(start + index);
+    for (let index = 0; index < length; index++) pool[key + KEY_HEADER + index] = units[start + index]!;
     this.poolLength = key + KEY_HEADER + length;
     if (this.size * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     return this.place(hash, key, 0, EMPTY_ID);
   }
 
   clear(): void {
-    this.table = new Int32Array(2048 * RECORD);
-    this.mask = 2047;
+    this.table = new Int32Array(INITIAL_SLOTS * RECORD);
+    this.mask = INITIAL_SLOTS - 1;
     this.poolLength = 1;
     this.terms.length = 0;
     this.size = 0;
@@ -171,8 +178,10 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
   private readonly cacheSize: number;
   private readonly memo = new TokenMemo();
   private readonly ranges = new TokenRanges();
+  /** The units of a token given as a string (see `slotOfToken`). */
+  private tokenUnits = new Uint16Array(64);
   /** Ids handed out by `analyzeToIds` (its result is a view of this buffer). */
-  private idBuffer: Int32Array = new Int32Array(1024);
+  private idBuffer: Int32Array = new Int32Array(16); // grows with the first text (see INITIAL_SLOTS)
   private vocabulary: TermVocabulary | null = null;
   /** Incremented whenever `analyzeToIds` is given another vocabulary: memoized ids of older ones are stale. */
   private generation = 0;
@@ -203,7 +212,7 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const out: string[] = [];
     if (this.tokenize !== undefined) {
       for (const token of this.tokenize(text)) {
-        const term = memo.termAt(this.slotOf(token, 0, token.length));
+        const term = memo.termAt(this.slotOfToken(token));
         if (term !== null) out.push(term);
       }
       return out;
@@ -211,9 +220,9 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const ranges = this.ranges;
     ranges.count = 0;
     standardTokenRanges(text, ranges);
-    const { starts, ends, hashes, count } = ranges;
+    const { starts, ends, hashes, count, units } = ranges;
     for (let index = 0; index < count; index++) {
-      const term = memo.termAt(this.slotOfHashed(text, starts[index]!, ends[index]!, hashes[index]!));
+      const term = memo.termAt(this.slotOfHashed(units, text, starts[index]!, ends[index]!, hashes[index]!));
       if (term !== null) out.push(term);
     }
     return out;
@@ -234,7 +243,7 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const memo = this.memo;
     const out: string[] = [];
     for (const token of tokens) {
-      const term = memo.termAt(this.slotOf(token, 0, token.length));
+      const term = memo.termAt(this.slotOfToken(token));
       if (term !== null) out.push(term);
     }
     return out;
@@ -259,7 +268,7 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
       this.reserveIds(tokens.length);
       let length = 0;
       for (const token of tokens) {
-        const id = this.idAt(this.slotOf(token, 0, token.length), vocabulary);
+        const id = this.idAt(this.slotOfToken(token), vocabulary);
         if (id !== EMPTY_ID) this.idBuffer[length++] = id;
       }
       return this.idBuffer.subarray(0, length);
@@ -267,13 +276,13 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     const ranges = this.ranges;
     ranges.count = 0;
     standardTokenRanges(text, ranges);
-    const { starts, ends, hashes, count } = ranges;
+    const { starts, ends, hashes, count, units } = ranges;
     this.reserveIds(count);
     const ids = this.idBuffer;
     const generation = this.generation;
     let length = 0;
     for (let index = 0; index < count; index++) {
-      const at = this.slotOfHashed(text, starts[index]!, ends[index]!, hashes[index]!);
+      const at = this.slotOfHashed(units, text, starts[index]!, ends[index]!, hashes[index]!);
       const table = this.memo.table;
       const id = table[at + STAMP] === generation ? table[at + ID] : this.idAt(at, vocabulary);
       if (id !== EMPTY_ID) ids[length++] = id;
@@ -304,7 +313,7 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     let length = 0;
     for (let index = 0; index < tokens.length; index++) {
       const token = tokens[index]!;
-      const at = this.slotOf(token, 0, token.length);
+      const at = this.slotOfToken(token);
       const table = this.memo.table;
       const id = table[at + STAMP] === generation ? table[at + ID] : this.idAt(at, vocabulary);
       if (id !== EMPTY_ID) ids[length++] = id;
@@ -327,18 +336,25 @@ export class EnglishAnalyzer implements TermIdAnalyzer {
     return id;
   }
 
-  /** The memo slot of the token `text[start, end)`, computing its term when it is new. */
-  private slotOf(text: string, start: number, end: number): number {
-    return this.slotOfHashed(text, start, end, hashRange(text, start, end));
+  /** The memo slot of a token given as a string, computing its term when it is new. */
+  private slotOfToken(token: string): number {
+    const length = token.length;
+    if (this.tokenUnits.length < length) this.tokenUnits = new Uint16Array(Math.max(length, this.tokenUnits.length * 2));
+    const units = this.tokenUnits;
+    for (let index = 0; index < length; index++) units[index] = token.charCodeAt(index);
+    return this.slotOfHashed(units, token, 0, length, hashUnits(units, 0, length));
   }
 
-  /** {@link slotOf} of a token whose {@link hashRange} is known. */
-  private slotOfHashed(text: string, start: number, end: number, hash: number): number {
+  /**
+   * The memo slot of the token `text[start, end)`, whose units are `units[start, end)` and whose hash (`hashUnits`) is
+   * `hash`, computing its term when it is new.
+   */
+  private slotOfHashed(units: Uint16Array, text: string, start: number, end: number, hash: number): number {
     const memo = this.memo;
-    const at = memo.find(text, start, end, hash);
+    const at = memo.find(units, start, end, hash);
     if (at >= 0) return at;
     if (memo.size >= this.cacheSize) memo.clear();
     const token = text.slice(start, end);
-    return memo.insert(text, start, end, hash, this.stem ? EnglishAnalyzer.termOf(token) : EnglishAnalyzer.unstemmedTermOf(token));
+    return memo.insert(units, start, end, hash, this.stem ? EnglishAnalyzer.termOf(token) : EnglishAnalyzer.unstemmedTermOf(token));
   }
 }

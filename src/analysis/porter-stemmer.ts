@@ -145,42 +145,42 @@ function step1c(): void {
 /** Step 2: double suffixes to single ones, when m > 0. */
 function step2(): void {
   if (end === 0) return;
-  switch (String.fromCharCode(buffer[end - 1])) {
-    case 'a':
+  switch (buffer[end - 1]) {
+    case 97 /* a */:
       if (endsWith('ational')) replaceIfMeasured('ate');
       else if (endsWith('tional')) replaceIfMeasured('tion');
       break;
-    case 'c':
+    case 99 /* c */:
       if (endsWith('enci')) replaceIfMeasured('ence');
       else if (endsWith('anci')) replaceIfMeasured('ance');
       break;
-    case 'e':
+    case 101 /* e */:
       if (endsWith('izer')) replaceIfMeasured('ize');
       break;
-    case 'l':
+    case 108 /* l */:
       if (endsWith('bli')) replaceIfMeasured('ble');
       else if (endsWith('alli')) replaceIfMeasured('al');
       else if (endsWith('entli')) replaceIfMeasured('ent');
       else if (endsWith('eli')) replaceIfMeasured('e');
       else if (endsWith('ousli')) replaceIfMeasured('ous');
       break;
-    case 'o':
+    case 111 /* o */:
       if (endsWith('ization')) replaceIfMeasured('ize');
       else if (endsWith('ation')) replaceIfMeasured('ate');
       else if (endsWith('ator')) replaceIfMeasured('ate');
       break;
-    case 's':
+    case 115 /* s */:
       if (endsWith('alism')) replaceIfMeasured('al');
       else if (endsWith('iveness')) replaceIfMeasured('ive');
       else if (endsWith('fulness')) replaceIfMeasured('ful');
       else if (endsWith('ousness')) replaceIfMeasured('ous');
       break;
-    case 't':
+    case 116 /* t */:
       if (endsWith('aliti')) replaceIfMeasured('al');
       else if (endsWith('iviti')) replaceIfMeasured('ive');
       else if (endsWith('biliti')) replaceIfMeasured('ble');
       break;
-    case 'g':
+    case 103 /* g */:
       if (endsWith('logi')) replaceIfMeasured('log');
       break;
   }
@@ -188,20 +188,20 @@ function step2(): void {
 
 /** Step 3: -ic-, -full, -ness etc., when m > 0. */
 function step3(): void {
-  switch (String.fromCharCode(buffer[end])) {
-    case 'e':
+  switch (buffer[end]) {
+    case 101 /* e */:
       if (endsWith('icate')) replaceIfMeasured('ic');
       else if (endsWith('ative')) replaceIfMeasured('');
       else if (endsWith('alize')) replaceIfMeasured('al');
       break;
-    case 'i':
+    case 105 /* i */:
       if (endsWith('iciti')) replaceIfMeasured('ic');
       break;
-    case 'l':
+    case 108 /* l */:
       if (endsWith('ical')) replaceIfMeasured('ic');
       else if (endsWith('ful')) replaceIfMeasured('');
       break;
-    case 's':
+    case 115 /* s */:
       if (endsWith('ness')) replaceIfMeasured('');
       break;
   }
@@ -211,42 +211,42 @@ function step3(): void {
 function step4(): void {
   if (end === 0) return;
   let found = false;
-  switch (String.fromCharCode(buffer[end - 1])) {
-    case 'a':
+  switch (buffer[end - 1]) {
+    case 97 /* a */:
       found = endsWith('al');
       break;
-    case 'c':
+    case 99 /* c */:
       found = endsWith('ance') || endsWith('ence');
       break;
-    case 'e':
+    case 101 /* e */:
       found = endsWith('er');
       break;
-    case 'i':
+    case 105 /* i */:
       found = endsWith('ic');
       break;
-    case 'l':
+    case 108 /* l */:
       found = endsWith('able') || endsWith('ible');
       break;
-    case 'n':
+    case 110 /* n */:
       found = endsWith('ant') || endsWith('ement') || endsWith('ment') || endsWith('ent');
       break;
-    case 'o':
+    case 111 /* o */:
       if (endsWith('ion') && stemEnd >= 0 && (buffer[stemEnd] === 115 || buffer[stemEnd] === 116)) found = true;
       else found = endsWith('ou');
       break;
-    case 's':
+    case 115 /* s */:
       found = endsWith('ism');
       break;
-    case 't':
+    case 116 /* t */:
       found = endsWith('ate') || endsWith('iti');
       break;
-    case 'u':
+    case 117 /* u */:
       found = endsWith('ous');
       break;
-    case 'v':
+    case 118 /* v */:
       found = endsWith('ive');
       break;
-    case 'z':
+    case 122 /* z */:
       found = endsWith('ize');
       break;
   }
@@ -288,4 +288,33 @@ export function porterStem(word: string): string {
   step4();
   step5();
   return String.fromCharCode.apply(null, buffer.subarray(0, end + 1) as unknown as number[]);
+}
+
+// Type feedback for every branch of the stemmer before V8 optimizes it: a branch first taken in optimized code (a rare
+// suffix such as -alism or -iciti) sends the stemmer, and each caller it was inlined into, back to be compiled again.
+// Porter's own example of each rule plus the edge cases are stemmed at load (their block coverage of the stemmer is
+// complete; a fraction of a millisecond). The words are cut out of one string, as an analyzer's tokens are, so the
+// stemmer also sees the kinds of strings it is given then (short copies, longer slices).
+{
+  const words =
+    'caresses ponies ties caress cats feed agreed plastered bled motoring sing conflated troubled sized hopping tanned ' +
+    'falling hissing fizzed failing filing happy sky relational conditional rational valenci hesitanci digitizer ' +
+    'conformabli radicalli differentli vileli analogousli vietnamization predication operator feudalism decisiveness ' +
+    'hopefulness callousness formaliti sensitiviti sensibiliti archaeologi triplicate formative formalize electriciti ' +
+    'electrical hopeful goodness revival allowance inference airliner gyroscopic adjustable defensible irritant ' +
+    'replacement adjustment dependent adoption homologou communism activate angulariti homologous effective bowdlerize ' +
+    `probate rate cease controll roll yelling aed ies at ${'x'.repeat(70)}`;
+  // and words with a letter beyond Latin-1 (as in "tnfα"), which are strings of another kind, cut from another string
+  const wide = 'tnfα interleukinα';
+  // four rounds: V8 gives a function its feedback vector only after its first calls, and records nothing before
+  for (let round = 0; round < 4; round++) {
+    for (const list of [words, wide]) {
+      for (let start = 0; start < list.length; ) {
+        let end = list.indexOf(' ', start);
+        if (end < 0) end = list.length;
+        porterStem(list.slice(start, end));
+        start = end + 1;
+      }
+    }
+  }
 }

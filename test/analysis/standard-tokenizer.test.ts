@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { standardTokenize, segmenterTokenize, MAX_TOKEN_LENGTH, standardTokenRanges, TokenRanges } from '../../src/analysis/index.js';
-import { hashRange } from '../../src/analysis/standard-tokenizer.js';
+import { hashRange, textUnits } from '../../src/analysis/standard-tokenizer.js';
 import { sharedPath } from '../helpers/shared.js';
 
 // Expected values worked out from Lucene's StandardTokenizer documentation / TestStandardAnalyzer and
@@ -98,8 +98,24 @@ describe('fast path equals the Intl.Segmenter path', () => {
         }
         expect(tokens).toEqual(segmenterTokenize(value));
         expect(ranges.count - before).toBe(tokens.length);
+        // the units the scan read are the text's
+        for (let i = 0; i < value.length; i++) expect(ranges.units[i]).toBe(value.charCodeAt(i));
       }),
       { numRuns: 2000, seed: 20261121 },
+    );
+  });
+
+  it('textUnits gives the UTF-16 code units of any string, lone surrogates included, whatever was copied before', () => {
+    const anyUnits = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 3000 }).map((units) => String.fromCharCode(...units));
+    fc.assert(
+      fc.property(anyUnits, anyUnits, (first, value) => {
+        textUnits(first);
+        const half = value.length >> 1;
+        const units = textUnits(value.slice(0, half) + value.slice(half)); // a cons string when long enough: flattened by the copy
+        expect(units.length).toBeGreaterThanOrEqual(value.length);
+        expect(Array.from(units.subarray(0, value.length))).toEqual(Array.from({ length: value.length }, (_, i) => value.charCodeAt(i)));
+      }),
+      { numRuns: 300, seed: 7 },
     );
   });
 
