@@ -1,7 +1,8 @@
 /**
  * Parallel analysis: many texts analyzed in worker threads while the calling thread does other work (such as
  * storing the documents), the results handed back in input order as term ids of the caller's vocabulary — the
- * same terms `analyzer.analyze(text)` gives on the calling thread, so an index built from them is identical.
+ * same terms `analyzer.analyze(text)` gives on the calling thread (as a bag: what an inverted index needs), so an
+ * index built from them is identical.
  *
  * The calling thread never yields to the event loop, so a synchronous API (`Collection.add`) can use it: it
  * reads replies with `receiveMessageOnPort` and blocks with `Atomics.wait` on a counter the workers bump after
@@ -26,8 +27,16 @@ export interface ParallelAnalysisOptions {
   analyzer: Analyzer;
   /** Where the term ids go: looked up at each hand-over, so it may be replaced between `drain()` calls. */
   vocabulary: () => TermVocabulary;
-  /** Receives the term ids of each pushed text, in push order (a view of a buffer reused by the next call). */
+  /**
+   * Receive the terms of each pushed text, in push order, as ids (views of buffers reused by the next call), through one
+   * of two callbacks: `consume` is given the text's terms in order (a batch the calling thread analyzed),
+   * `consumeCounts` ids with counts (a worker's reply): the text has term `ids[i]` `freqs[i]` times, and an id may
+   * appear more than once (two worker terms finished into one), its counts adding up. Either way the same bag of terms
+   * as `analyzer.analyze(text)`. (Two callbacks, not one with a null: each call site then sees one kind of call, which
+   * V8 optimizes once.)
+   */
   consume: (ids: Int32Array) => void;
+  consumeCounts: (ids: Int32Array, freqs: Int32Array) => void;
   /** Worker threads (default {@link defaultAnalysisWorkers}, which depends on the load); 0: `start` returns null. */
   workers?: number;
   /** A batch sent to a worker closes at this many texts (default 512)… */
@@ -86,6 +95,8 @@ interface Batch {
   /** Worker index, or HERE. */
   source: number;
   ids: Int32Array | null;
+  /** Null: `ids` are the terms in order (analyzed here); else the counts of the distinct `ids` (a worker's reply). */
+  freqs: Int32Array | null;
   ends: Int32Array | null;
   vocabulary: TermVocabulary | null;
   sentAt: number;
@@ -158,7 +169,12 @@ function sharedPool(): WorkerPool | null {
  * const writer = new SegmentWriter();
  * const keys: number[] = [];
  * let next = 0;
- * const job = ParallelAnalysis.start({ analyzer: englishAnalyzer, vocabulary: () => writer, consume: (ids) => writer.addIds(keys[next++], ids) });
+ * const job = ParallelAnalysis.start({
+ *   analyzer: englishAnalyzer,
+ *   vocabulary: () => writer,
+ *   consume: (ids) => writer.addIds(keys[next++], ids),
+ *   consumeCounts: (ids, freqs) => writer.addCounts(keys[next++], ids, freqs),
+ * });
  * if (job) {
  *   texts.forEach((text, i) => { keys.push(i); job.push(text); });
  *   job.drain();
@@ -173,6 +189,7 @@ export class ParallelAnalysis {
   private readonly finishTerm: ((term: string) => string) | null;
   private readonly vocabulary: () => TermVocabulary;
   private readonly consume: (ids: Int32Array) => void;
+  private readonly consumeCounts: (ids: Int32Array, freqs: Int32Array) => void;
   private readonly batchTexts: number;
   private readonly batchCharacters: number;
   private readonly pool: WorkerPool;
@@ -191,7 +208,7 @@ export class ParallelAnalysis {
   /** Per worker: its ids mapped to ids of `mappedVocabulary` (-1: not looked up yet). */
   private readonly maps: Int32Array[];
   private mappedVocabulary: TermVocabulary | null = null;
-  private scratch = new Int32Array(1024);
+  private scratch = new Int32Array(16); // grows with the first texts (see INITIAL_TERMS in writer.ts)
   private failure: string | null = null;
   private closed = false;
 
@@ -202,6 +219,7 @@ export class ParallelAnalysis {
     this.finishTerm = stages?.finish ?? null;
     this.vocabulary = options.vocabulary;
     this.consume = options.consume;
+    this.consumeCounts = options.consumeCounts;
     this.batchTexts = options.batchTexts ?? 512;
     this.batchCharacters = options.batchCharacters ?? 65_536;
     this.pool = pool;
@@ -295,7 +313,7 @@ export class ParallelAnalysis {
   }
 
   private closeBatch(): void {
-    this.batches.push({ texts: this.current, state: QUEUED, source: HERE, ids: null, ends: null, vocabulary: null, sentAt: 0, claim: null });
+    this.batches.push({ texts: this.current, state: QUEUED, source: HERE, ids: null, freqs: null, ends: null, vocabulary: null, sentAt: 0, claim: null });
     this.current = [];
     this.currentCharacters = 0;
   }
@@ -387,6 +405,7 @@ export class ParallelAnalysis {
     batch.state = DONE;
     batch.source = worker;
     batch.ids = reply.ids;
+    batch.freqs = reply.freqs;
     batch.ends = reply.ends;
   }
 
@@ -413,25 +432,35 @@ export class ParallelAnalysis {
     batch.state = DONE;
     batch.source = HERE;
     batch.ids = ids;
+    batch.freqs = null;
     batch.ends = ends;
     batch.vocabulary = vocabulary;
   }
 
-  /** Hands the ids of a finished batch's texts to `consume`, mapped to the current vocabulary. */
+  /** Hands the ids of a finished batch's texts to `consume` or `consumeCounts`, mapped to the current vocabulary. */
   private handOver(batch: Batch): void {
-    const vocabulary = this.vocabulary();
-    // analyzed here for a vocabulary that has been replaced since: analyze again
-    if (batch.source === HERE && batch.vocabulary !== vocabulary) this.analyzeHere(batch);
+    if (batch.source === HERE) this.handOverHere(batch);
+    else this.handOverReply(batch);
+  }
+
+  /** {@link handOver} of a batch analyzed on this thread (again, when the vocabulary was replaced since). */
+  private handOverHere(batch: Batch): void {
+    if (batch.vocabulary !== this.vocabulary()) this.analyzeHere(batch);
     const ids = batch.ids!;
     const ends = batch.ends!;
-    if (batch.source === HERE) {
-      let start = 0;
-      for (let text = 0; text < ends.length; text++) {
-        this.consume(ids.subarray(start, ends[text]));
-        start = ends[text]!;
-      }
-      return;
+    let start = 0;
+    for (let text = 0; text < ends.length; text++) {
+      this.consume(ids.subarray(start, ends[text]));
+      start = ends[text]!;
     }
+  }
+
+  /** {@link handOver} of a worker's reply: its ids mapped to the current vocabulary (its new terms finished first). */
+  private handOverReply(batch: Batch): void {
+    const vocabulary = this.vocabulary();
+    const ids = batch.ids!;
+    const freqs = batch.freqs!;
+    const ends = batch.ends!;
     if (this.mappedVocabulary !== vocabulary) {
       this.mappedVocabulary = vocabulary;
       for (let index = 0; index < this.maps.length; index++) this.maps[index] = new Int32Array(0);
@@ -455,8 +484,9 @@ export class ParallelAnalysis {
         if (id < 0) map[workerId] = id = vocabulary.idOf(finishTerm === null ? terms[workerId]! : finishTerm(terms[workerId]!));
         out[position - start] = id;
       }
-      this.consume(out.subarray(0, end - start));
+      this.consumeCounts(out.subarray(0, end - start), freqs.subarray(start, end));
       start = end;
     }
   }
+
 }

@@ -813,6 +813,7 @@ export class Collection {
       split: characters >= SPLIT_ANALYSIS_MIN_AVERAGE_CHARACTERS * list.length,
       vocabulary: () => this.staging!.writer,
       consume: (ids) => this.staging!.writer.addIds(this.parallelKeys[this.parallelNext++]!, ids),
+      consumeCounts: (ids, freqs) => this.staging!.writer.addCounts(this.parallelKeys[this.parallelNext++]!, ids, freqs),
     });
   }
 

@@ -71,7 +71,7 @@ async function build(path: string, documents: ReturnType<typeof corpus>, options
 
 describe('parallel analysis in add()', () => {
   it('can run here (the compiled worker is built by the test setup)', () => {
-    const job = ParallelAnalysis.start({ analyzer: getAnalyzer('english'), workers: 1, vocabulary: () => ({ idOf: () => 0 }), consume: () => {} });
+    const job = ParallelAnalysis.start({ analyzer: getAnalyzer('english'), workers: 1, vocabulary: () => ({ idOf: () => 0 }), consume: () => {}, consumeCounts: () => {} });
     expect(job).not.toBeNull();
     job!.close();
   });

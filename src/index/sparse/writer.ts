@@ -28,24 +28,31 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array>(array: T, needed:
  * const segment = writer.finish();
  * ```
  */
+// Build buffers start small and grow within the first documents, while the writer's code still runs in V8's interpreter
+// and records what growing takes: first grown later, from optimized code, the growing path was new to it and sent the
+// writer (and the loops it is inlined in) back to be compiled again.
+const INITIAL_TERMS = 64;
+const INITIAL_DOCUMENTS = 8;
+const INITIAL_STREAM = 256;
+
 export class SegmentWriter {
   private readonly termIds = new Map<string, number>();
   private readonly termStrings: string[] = [];
   /** Per term id: the document (plus one) that last contained it, and its slot in the stream. */
-  private lastDocument = new Int32Array(1024);
-  private slot = new Int32Array(1024);
+  private lastDocument = new Int32Array(INITIAL_TERMS);
+  private slot = new Int32Array(INITIAL_TERMS);
   /** Stream of (term id, freq) pairs, document after document. */
-  private streamTerms = new Int32Array(1 << 14);
-  private streamFreqs = new Int32Array(1 << 14);
+  private streamTerms = new Int32Array(INITIAL_STREAM);
+  private streamFreqs = new Int32Array(INITIAL_STREAM);
   private streamLength = 0;
   /** `documentStart[d]` = stream offset of document d. */
-  private documentStart = new Uint32Array(1024);
-  private keys = new Uint32Array(1024);
-  private normBytes = new Uint8Array(1024);
+  private documentStart = new Uint32Array(INITIAL_DOCUMENTS);
+  private keys = new Uint32Array(INITIAL_DOCUMENTS);
+  private normBytes = new Uint8Array(INITIAL_DOCUMENTS);
   private count = 0;
   private finished = false;
   /** Term ids of the document being added by `add` (reused). */
-  private internScratch = new Int32Array(256);
+  private internScratch = new Int32Array(16);
 
   /**
    * Adds one document: its key and the terms the analyzer produced (in order, repeats included).
@@ -88,6 +95,31 @@ export class SegmentWriter {
   }
 
   /**
+   * Adds one document given as term ids with counts: term `ids[i]` occurs `freqs[i]` times (an id may appear more than
+   * once; its counts add up). The same as {@link addIds} of each id repeated that many times: the document's length is
+   * the sum of the counts. Parallel analysis hands documents over this way (see `ParallelAnalysis`).
+   *
+   * @example
+   * ```ts
+   * writer.addCounts(12, Int32Array.of(writer.idOf('bm25'), writer.idOf('scoring')), Int32Array.of(2, 1)); // = addIds of bm25, scoring, bm25
+   * ```
+   */
+  addCounts(docKey: number, ids: Int32Array, freqs: Int32Array): void {
+    this.checkAdd(docKey);
+    if (freqs.length !== ids.length) throw new RalmError('INVALID_ARGUMENT', `doc ${docKey}: ${ids.length} term ids but ${freqs.length} counts`);
+    const termCount = this.termStrings.length;
+    let length = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < termCount)) throw new RalmError('INVALID_ARGUMENT', `term id ${id} at position ${i} of doc ${docKey} is not an id of this writer (0..${termCount - 1})`);
+      const freq = freqs[i]!;
+      if (!(freq >= 1)) throw new RalmError('INVALID_ARGUMENT', `term id ${id} of doc ${docKey} has count ${freq}; counts start at 1`);
+      length += freq;
+    }
+    this.appendCounts(docKey, ids, freqs, length);
+  }
+
+  /**
    * The id of `term` in this writer's vocabulary, assigning the next one (the number of terms seen so
    * far) when it is new. Together with {@link addIds} this makes the writer a `TermVocabulary` for analyzers.
    *
@@ -121,39 +153,71 @@ export class SegmentWriter {
     }
   }
 
-  /** Appends a checked document: its distinct term ids with their frequencies, and its norm. */
+  /**
+   * Appends a checked document given as its terms in order, `ids[0, count)`: its distinct term ids with their
+   * frequencies, and its norm. (Separate from {@link appendCounts}: each loop then sees one kind of document, and V8
+   * optimizes it once.)
+   */
   private append(docKey: number, ids: Int32Array, count: number): void {
+    let end = this.reserve(count);
+    const { streamTerms, streamFreqs, lastDocument, slot } = this;
+    const stamp = this.count + 1;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (lastDocument[id] !== stamp) {
+        lastDocument[id] = stamp;
+        slot[id] = end;
+        streamTerms[end] = id;
+        streamFreqs[end] = 1;
+        end++;
+      } else {
+        streamFreqs[slot[id]!]!++;
+      }
+    }
+    this.close(docKey, end, count);
+  }
+
+  /** {@link append} of a checked document given as `ids` with counts `freqs`, `length` terms in all. */
+  private appendCounts(docKey: number, ids: Int32Array, freqs: Int32Array, length: number): void {
+    let end = this.reserve(ids.length);
+    const { streamTerms, streamFreqs, lastDocument, slot } = this;
+    const stamp = this.count + 1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (lastDocument[id] !== stamp) {
+        lastDocument[id] = stamp;
+        slot[id] = end;
+        streamTerms[end] = id;
+        streamFreqs[end] = freqs[i]!;
+        end++;
+      } else {
+        streamFreqs[slot[id]!]! += freqs[i]!;
+      }
+    }
+    this.close(docKey, end, length);
+  }
+
+  /** Makes room for a document of up to `postings` distinct terms; returns where its postings start in the stream. */
+  private reserve(postings: number): number {
     const document = this.count;
-    const stamp = document + 1;
     if (document + 2 > this.keys.length) {
       this.keys = grow(this.keys, document + 2);
       this.normBytes = grow(this.normBytes, document + 2);
       this.documentStart = grow(this.documentStart, document + 2);
     }
-    this.streamTerms = grow(this.streamTerms, this.streamLength + count);
-    this.streamFreqs = grow(this.streamFreqs, this.streamLength + count);
-    const streamTerms = this.streamTerms;
-    const streamFreqs = this.streamFreqs;
-    const lastDocument = this.lastDocument;
-    const slot = this.slot;
-    let length = this.streamLength;
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      if (lastDocument[id] !== stamp) {
-        lastDocument[id] = stamp;
-        slot[id] = length;
-        streamTerms[length] = id;
-        streamFreqs[length] = 1;
-        length++;
-      } else {
-        streamFreqs[slot[id]!]!++;
-      }
-    }
+    this.streamTerms = grow(this.streamTerms, this.streamLength + postings);
+    this.streamFreqs = grow(this.streamFreqs, this.streamLength + postings);
+    return this.streamLength;
+  }
+
+  /** Ends the document being appended: its postings end at `end` in the stream; it has `length` terms. */
+  private close(docKey: number, end: number, length: number): void {
+    const document = this.count;
     this.documentStart[document] = this.streamLength;
-    this.streamLength = length;
-    this.documentStart[document + 1] = length;
+    this.streamLength = end;
+    this.documentStart[document + 1] = end;
     this.keys[document] = docKey;
-    this.normBytes[document] = encodeLength(count);
+    this.normBytes[document] = encodeLength(length);
     this.count++;
   }
 
