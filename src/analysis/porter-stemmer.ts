@@ -20,6 +20,8 @@ let buffer = new Uint16Array(64);
 let end = 0;
 /** Index of the last character of the stem left when the suffix found by `endsWith` is removed. */
 let stemEnd = 0;
+/** Whether a step wrote characters into the buffer (else the stem is a prefix of the word: returned as a slice of it). */
+let written = false;
 
 const A = 97;
 const E = 101;
@@ -109,6 +111,7 @@ function setTo(replacement: string): void {
   const start = stemEnd + 1;
   for (let index = 0; index < length; index++) buffer[start + index] = replacement.charCodeAt(index);
   end = stemEnd + length;
+  written = true;
 }
 
 function replaceIfMeasured(replacement: string): void {
@@ -139,7 +142,10 @@ function step1(): void {
 
 /** Step 1c: terminal y → i when the stem has a vowel. */
 function step1c(): void {
-  if (endsWith('y') && stemHasVowel()) buffer[end] = I;
+  if (endsWith('y') && stemHasVowel()) {
+    buffer[end] = I;
+    written = true;
+  }
 }
 
 /** Step 2: double suffixes to single ones, when m > 0. */
@@ -281,12 +287,15 @@ export function porterStem(word: string): string {
   for (let index = 0; index < length; index++) buffer[index] = word.charCodeAt(index);
   end = length - 1;
   stemEnd = 0;
+  written = false;
   step1();
   step1c();
   step2();
   step3();
   step4();
   step5();
+  // most stems are the word or a prefix of it: no new characters to build a string from
+  if (!written) return end === length - 1 ? word : word.slice(0, end + 1);
   return String.fromCharCode.apply(null, buffer.subarray(0, end + 1) as unknown as number[]);
 }
 
